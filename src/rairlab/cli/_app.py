@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from rairlab import __version__
@@ -47,19 +46,18 @@ def _root(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; map every `RairlabError` to one line on stderr and exit status 2."""
+    """Run the CLI; map every `RairlabError` to one line on stderr and exit status 2.
+
+    Usage errors (unknown option, missing argument) are reported by Typer itself,
+    also with exit status 2.
+    """
     try:
-        app(args=argv, prog_name="rairlab", standalone_mode=False)
+        app(args=argv, prog_name="rairlab", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     except RairlabError as exc:
         typer.echo(f"error: {exc}", err=True)
-        return 2
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
-        typer.echo("Aborted.", err=True)
-        return 1
-    except click.ClickException as exc:
-        exc.show()
         return 2
     return 0
 
