@@ -20,9 +20,14 @@ def test_write_text_creates_folders_and_replaces(tmp_path: Path) -> None:
 def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
     target = tmp_path / "result.json"
     write_json(target, {"k": 1})
-    with pytest.raises(RuntimeError, match="boom"), atomic_open(target) as fh:
-        fh.write("partial")
-        raise RuntimeError("boom")
+
+    def interrupted_write() -> None:
+        with atomic_open(target) as fh:
+            fh.write("partial")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        interrupted_write()
     assert json.loads(target.read_text(encoding="utf-8")) == {"k": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["result.json"]
 

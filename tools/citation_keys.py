@@ -27,7 +27,8 @@ def key_for(citation: str) -> str | None:
     c = citation.strip().rstrip(")").strip()
     m = re.match(
         r"^(?P<init>(?:[A-Z][a-z]*\.-?)+(?:[A-Z][a-z]*\.)?\s+|Vivek\s+|H\.\s+)?"
-        r"(?P<name>.+?)(?:\s+et al\.|\s+and\s+.+?|'s group)?(?:,|\s*\()\s*(?P<year>\d{4})(?P<suf>[ab]?)\)?$",
+        r"(?P<name>.+?)(?:\s+et al\.|\s+and\s+.+?|'s group)?"
+        r"(?:,|\s*\()\s*(?P<year>\d{4})(?P<suf>[ab]?)\)?$",
         c,
     )
     if not m:
@@ -38,7 +39,8 @@ def key_for(citation: str) -> str | None:
 
 
 def main() -> None:
-    seed = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+    with open(sys.argv[1], encoding="utf-8") as fh:
+        seed = yaml.safe_load(fh)
     seen: dict[str, set[str]] = defaultdict(set)
 
     def walk(o: object) -> None:

@@ -166,6 +166,5 @@ class MissingExtraError(RairlabError, ImportError):
         self.package = package
         self.extra = extra
         super().__init__(
-            f"This feature needs the optional package {package!r}: "
-            f"pip install 'rairlab[{extra}]'"
+            f"This feature needs the optional package {package!r}: pip install 'rairlab[{extra}]'"
         )
