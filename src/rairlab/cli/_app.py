@@ -11,6 +11,7 @@ import sys
 import typer
 
 from rairlab import __version__
+from rairlab.cli import _evidence, _kb
 from rairlab.errors import RairlabError
 
 __all__ = ["app", "main"]
@@ -43,6 +44,8 @@ def _root(
 
 
 # Sub-commands are registered here, one line per command module.
+app.command("evidence")(_evidence.evidence)
+app.add_typer(_kb.app, name="kb")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,252 @@
+"""Reading the knowledge base's YAML files into validated records.
+
+One function, :func:`load_knowledge`, reads a folder of record files (by
+default the shipped ``data/liu2023``) and returns a
+:class:`~rairlab.knowledge.KnowledgeBase`. A malformed record becomes one
+:class:`~rairlab.errors.DataFileError` naming the file, line, record id and
+field.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from rairlab.errors import DataFileError, InputFileError
+from rairlab.knowledge._knowledgebase import KnowledgeBase
+from rairlab.knowledge._schemas import (
+    Agent,
+    Alteration,
+    Biomarker,
+    Entity,
+    Fact,
+    Gene,
+    Interaction,
+    Outcome,
+    Reference,
+    Source,
+    Trial,
+)
+
+__all__ = ["DEFAULT_SOURCE", "KINDS", "RecordKind", "load_knowledge"]
+
+DEFAULT_SOURCE = "liu2023"
+SOURCE_FILE = "source.yaml"
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One record file: its name, the attribute of `KnowledgeBase`, model and id field."""
+
+    attr: str
+    filename: str
+    model: type[BaseModel]
+    id_field: str
+
+
+KINDS: tuple[RecordKind, ...] = (
+    RecordKind("references", "references.yaml", Reference, "key"),
+    RecordKind("genes", "genes.yaml", Gene, "symbol"),
+    RecordKind("entities", "entities.yaml", Entity, "id"),
+    RecordKind("alterations", "alterations.yaml", Alteration, "id"),
+    RecordKind("biomarkers", "biomarkers.yaml", Biomarker, "id"),
+    RecordKind("interactions", "interactions.yaml", Interaction, "id"),
+    RecordKind("agents", "agents.yaml", Agent, "id"),
+    RecordKind("trials", "trials.yaml", Trial, "id"),
+    RecordKind("outcomes", "outcomes.yaml", Outcome, "id"),
+    RecordKind("facts", "facts.yaml", Fact, "id"),
+)
+
+
+def default_data_root() -> Traversable:
+    """The shipped data folder of the default source (``rairlab/knowledge/data/liu2023``)."""
+    return files("rairlab.knowledge") / "data" / DEFAULT_SOURCE
+
+
+def _record_lines(text: str) -> list[int]:
+    """1-based first line of each item of a top-level YAML list (empty if not a list)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [item.start_mark.line + 1 for item in node.value]
+
+
+def _describe(exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    field = ".".join(str(p) for p in first["loc"]) or "(record)"
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    value = ""
+    if first["type"] not in ("missing", "extra_forbidden"):
+        value = f" (got {first.get('input')!r})"
+    elif first["type"] == "extra_forbidden":
+        value = " (unknown field; check its spelling against docs/knowledge-base.md)"
+    return f"field {field!r}: {first['msg']}{value}{more}"
+
+
+def _parse_yaml(where: str, text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DataFileError(where, f"invalid YAML: {problem}", line) from None
+
+
+def read_kind(
+    root: Traversable, kind: RecordKind
+) -> tuple[tuple[Any, ...], list[DataFileError], bool]:
+    """Read one record file.
+
+    Returns
+    -------
+    records, errors, present
+        The valid records, one error per invalid record (or one for the whole
+        file), and whether the file exists.
+    """
+    entry = root / kind.filename
+    where = _where(root, kind.filename)
+    if not entry.is_file():
+        return (), [], False
+    text = entry.read_text(encoding="utf-8")
+    try:
+        data = _parse_yaml(where, text)
+    except DataFileError as exc:
+        return (), [exc], True
+    if data is None:
+        return (), [], True
+    if not isinstance(data, list):
+        return (), [DataFileError(where, "expected a YAML list of records at the top level")], True
+    lines = _record_lines(text)
+    records: list[Any] = []
+    errors: list[DataFileError] = []
+    for i, raw in enumerate(data):
+        line = lines[i] if i < len(lines) else None
+        if not isinstance(raw, dict):
+            errors.append(DataFileError(where, f"item {i + 1} is not a mapping", line))
+            continue
+        rid = raw.get(kind.id_field, f"item {i + 1}")
+        try:
+            records.append(kind.model.model_validate(raw))
+        except ValidationError as exc:
+            errors.append(DataFileError(where, f"record {rid}: {_describe(exc)}", line))
+    return tuple(records), errors, True
+
+
+def read_source(root: Traversable) -> tuple[Source | None, list[DataFileError]]:
+    """Read ``source.yaml`` (a mapping, or a list holding one mapping)."""
+    entry = root / SOURCE_FILE
+    where = _where(root, SOURCE_FILE)
+    if not entry.is_file():
+        return None, []
+    try:
+        data = _parse_yaml(where, entry.read_text(encoding="utf-8"))
+    except DataFileError as exc:
+        return None, [exc]
+    if isinstance(data, list) and len(data) == 1:
+        data = data[0]
+    if not isinstance(data, dict):
+        return None, [DataFileError(where, "expected one mapping describing the source")]
+    try:
+        return Source.model_validate(data), []
+    except ValidationError as exc:
+        return None, [DataFileError(where, f"record {data.get('key', '?')}: {_describe(exc)}")]
+
+
+def _where(root: Traversable, filename: str) -> str:
+    return str(Path(str(root)) / filename)
+
+
+def read_all(
+    root: Traversable,
+) -> tuple[dict[str, Any], list[DataFileError], tuple[str, ...]]:
+    """Read every record file of a folder, collecting every error.
+
+    Returns
+    -------
+    contents, errors, missing
+        Keyword arguments for :class:`KnowledgeBase` (``source`` and one tuple per
+        record kind), every file/record error, and the record files that are absent.
+    """
+    contents: dict[str, Any] = {}
+    errors: list[DataFileError] = []
+    missing: list[str] = []
+    source, errs = read_source(root)
+    contents["source"] = source
+    errors += errs
+    for kind in KINDS:
+        records, errs, present = read_kind(root, kind)
+        contents[kind.attr] = records
+        errors += errs
+        if not present:
+            missing.append(kind.filename)
+    return contents, errors, tuple(missing)
+
+
+def _resolve_root(path: str | os.PathLike[str] | Traversable | None) -> Traversable:
+    if path is None:
+        return default_data_root()
+    if isinstance(path, str | os.PathLike):
+        root = Path(path)
+        if not root.is_dir():
+            raise InputFileError(root, "not a folder of knowledge-base YAML files")
+        return root
+    return path
+
+
+def load_knowledge(path: str | os.PathLike[str] | Traversable | None = None) -> KnowledgeBase:
+    """Load and validate a knowledge base.
+
+    Parameters
+    ----------
+    path
+        A folder holding the record files (``references.yaml``, ``genes.yaml``,
+        ...). ``None`` (default) loads the shipped Liu et al. (2023) data, once
+        per process (the result is cached). Absent files count as empty; `rairlab
+        kb lint` reports them.
+
+    Returns
+    -------
+    KnowledgeBase
+        Immutable records with lookups.
+
+    Raises
+    ------
+    DataFileError
+        For the first malformed file or record, naming file, line, record id and field.
+    InputFileError
+        If `path` is not a folder.
+
+    Examples
+    --------
+    >>> kb = load_knowledge()
+    >>> kb is load_knowledge()
+    True
+    """
+    if path is None:
+        return _load_default()
+    return _load(_resolve_root(path))
+
+
+@functools.cache
+def _load_default() -> KnowledgeBase:
+    return _load(default_data_root())
+
+
+def _load(root: Traversable) -> KnowledgeBase:
+    contents, errors, missing = read_all(root)
+    if errors:
+        raise errors[0]
+    return KnowledgeBase(**contents, missing_files=missing, origin=str(root))

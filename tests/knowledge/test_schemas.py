@@ -1,0 +1,82 @@
+"""Record models: enums, unknown keys, the evidence-level rule, result rows."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from rairlab.knowledge import (
+    EvidenceLevel,
+    Interaction,
+    Outcome,
+    ResultRow,
+    StudyType,
+    effect_sign,
+    evidence_level,
+)
+
+# the rule of docs/knowledge-base.md, "Evidence levels", written out again as the oracle
+RULE = {
+    "A": ["phase3_trial", "meta_analysis", "approval"],
+    "B": [
+        "phase1_trial",
+        "phase2_trial",
+        "phase1_2_trial",
+        "prospective_cohort",
+        "retrospective_cohort",
+        "clinical_study",
+    ],
+    "C": ["case_report", "case_series"],
+    "D": ["in_vitro", "in_vivo", "in_vitro_in_vivo"],
+    "E": ["computational", "expert_opinion", "unspecified"],
+}
+
+
+@pytest.mark.parametrize(("level", "study_type"), [(k, t) for k, v in RULE.items() for t in v])
+def test_evidence_level_follows_the_documented_rule(level: str, study_type: str) -> None:
+    assert evidence_level(study_type) is EvidenceLevel(level)
+
+
+def test_every_study_type_has_a_level() -> None:
+    assert {t.value for t in StudyType} == {t for v in RULE.values() for t in v}
+
+
+def test_outcome_carries_its_evidence_level_in_json() -> None:
+    o = Outcome(id="OUT-900", study="X", citations=("x2020",), study_type="in_vitro")
+    assert o.model_dump(mode="json")["evidence_level"] == "D"
+
+
+def test_unknown_field_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="citatons"):
+        Outcome.model_validate(
+            {"id": "OUT-900", "study": "X", "citatons": ["x2020"], "study_type": "in_vitro"}
+        )
+
+
+def test_unknown_enum_value_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="effect"):
+        Interaction(id="INT-900", source="BRAF", target="SLC5A5", effect="boosts")
+
+
+def test_effect_signs() -> None:
+    assert [effect_sign(e).value for e in ("upregulates", "degrades", "regulates")] == [
+        "+",
+        "-",
+        "0",
+    ]
+
+
+def test_result_row_numbers() -> None:
+    row = ResultRow(measure="ORR", value_text="86% (95% CI: 64-97)", value=86, unit="%",
+                    ci95=(64, 97), p_value="< 0.01")  # fmt: skip
+    assert row.ci95 == (64.0, 97.0)
+    assert row.p_value == "< 0.01"
+    assert ResultRow(measure="m", value_text="p = 0.03", p_value=0.03).p_value == 0.03
+
+
+@pytest.mark.parametrize(
+    "bad", [{"ci95": [97, 64]}, {"k": 7, "n": 6}, {"n": -1}, {"ci95": [1, 2, 3]}]
+)
+def test_result_row_rejects_inconsistent_numbers(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        ResultRow.model_validate({"measure": "m", "value_text": "t", **bad})
