@@ -80,3 +80,22 @@ def test_result_row_numbers() -> None:
 def test_result_row_rejects_inconsistent_numbers(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         ResultRow.model_validate({"measure": "m", "value_text": "t", **bad})
+
+
+def test_trial_without_nct_id_needs_a_name() -> None:
+    from rairlab.knowledge._schemas import Trial
+
+    named = Trial(id="TRL-900", acronym="SELECT", citations=("doe2020",))
+    assert named.label == "SELECT"
+    with pytest.raises(ValueError, match="acronym or a title"):
+        Trial(id="TRL-901", citations=("doe2020",))
+
+
+def test_named_trials_without_nct_id_are_found_by_acronym() -> None:
+    from rairlab.knowledge import load_knowledge
+
+    kb = load_knowledge()
+    for acronym in ("SELECT", "COSMIC-311", "ASTRA", "LIBRETTO-001", "ARROW"):
+        trial = kb.trial(acronym.lower())
+        assert trial.nct_id is None
+        assert trial.acronym == acronym

@@ -69,7 +69,7 @@ def _render_report(report: EvidenceReport, console: Console) -> None:
         for col in ("nct", "phase", "status", "n", "title", "agents"):
             t.add_column(col, overflow="fold")
         for tr in report.trials:
-            t.add_row(tr.nct_id, tr.phase or "", tr.status or "", _fmt(tr.sample_size),
+            t.add_row(tr.label, tr.phase or "", tr.status or "", _fmt(tr.sample_size),
                       tr.title or "", ", ".join(tr.agents))  # fmt: skip
         console.print(t)
     if report.biomarkers:

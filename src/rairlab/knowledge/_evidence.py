@@ -245,7 +245,7 @@ def evidence(
                 reasons.setdefault(a.id, []).append("targets " + ", ".join(hit))
         if trial_rec is not None:
             for aid in trial_rec.agents:
-                reasons.setdefault(aid, []).append(f"in {trial_rec.nct_id}")
+                reasons.setdefault(aid, []).append(f"in {trial_rec.label}")
     agents = drug_agents if drug else [a for a in kb.agents if a.id in reasons]
 
     # trials
@@ -259,7 +259,7 @@ def evidence(
             t
             for t in kb.trials
             if agent_ids & set(t.agents)
-            or t.nct_id.upper() in ncts
+            or (t.nct_id or "").upper() in ncts
             or t.id.upper() in ncts
             or (not drug and any(_gene_matches(kb, x, genes) for x in t.targets))
         ]
@@ -267,7 +267,7 @@ def evidence(
     agent_entries = []
     for a in agents:
         own = [o for o in outcomes if a.id in o.agents]
-        agent_trials = tuple(t.nct_id for t in kb.trials_of(a))
+        agent_trials = tuple(t.label for t in kb.trials_of(a))
         agent_entries.append(
             AgentEvidence(
                 agent=a,
@@ -339,6 +339,13 @@ def catalogue(what: str, kb: KnowledgeBase | None = None) -> list[dict[str, Any]
     if key == "genes":
         return [{"symbol": g.symbol, "name": g.name, "aliases": list(g.aliases)} for g in kb.genes]
     return [
-        {"id": t.id, "nct_id": t.nct_id, "phase": t.phase, "status": t.status, "title": t.title}
+        {
+            "id": t.id,
+            "nct_id": t.nct_id,
+            "acronym": t.acronym,
+            "phase": t.phase,
+            "status": t.status,
+            "title": t.title,
+        }
         for t in kb.trials
     ]

@@ -130,7 +130,10 @@ class KnowledgeBase:
 
     @cached_property
     def _trials(self) -> Mapping[str, Trial]:
-        return _index([(t.nct_id, t) for t in self.trials] + [(t.id, t) for t in self.trials])
+        return _index(
+            [(t.id, t) for t in self.trials]
+            + [(name, t) for t in self.trials for name in (t.nct_id, t.acronym) if name]
+        )
 
     @cached_property
     def _alterations(self) -> Mapping[str, Alteration]:
@@ -226,7 +229,7 @@ class KnowledgeBase:
             raise UnknownNameError(
                 "trial",
                 name,
-                [t.nct_id for t in self.trials],
+                [t.label for t in self.trials],
                 hint="rairlab evidence --list trials",
             )
         return trial
@@ -340,7 +343,9 @@ class KnowledgeBase:
     def trials_of(self, agent: Agent) -> tuple[Trial, ...]:
         """Trials of an agent: those listing it, and those its record names by NCT id."""
         ncts = {n.upper() for n in agent.trials}
-        return tuple(t for t in self.trials if agent.id in t.agents or t.nct_id.upper() in ncts)
+        return tuple(
+            t for t in self.trials if agent.id in t.agents or (t.nct_id or "").upper() in ncts
+        )
 
     def outcomes_for(
         self,

@@ -200,7 +200,7 @@ def check_nct_ids(kb: KnowledgeBase) -> list[Problem]:
     out: list[Problem] = []
     bad = "is not an NCT id (NCT + 8 digits)"
     for t in kb.trials:
-        if not NCT_ID.match(t.nct_id):
+        if t.nct_id is not None and not NCT_ID.match(t.nct_id):
             out.append(_err("trials", t, f"nct_id {t.nct_id!r} {bad}"))
     for a in kb.agents:
         out += [_err("agents", a, f"trials: {n!r} {bad}") for n in a.trials if not NCT_ID.match(n)]

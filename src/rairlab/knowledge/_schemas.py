@@ -289,10 +289,14 @@ class Mention(_Record):
 
 
 class Trial(_Cited):
-    """A registered clinical trial (Table 1 and every NCT id in the review)."""
+    """A clinical trial: Table 1, every NCT id in the review, and named trials without one.
+
+    A trial the review names without a registry id (SELECT, COSMIC-311, ...)
+    has ``nct_id: null`` and must carry an `acronym` or a `title`.
+    """
 
     id: Text
-    nct_id: Text
+    nct_id: str | None = None
     in_table1: bool = False
     acronym: str | None = None
     phase: str | None = None
@@ -306,6 +310,17 @@ class Trial(_Cited):
     primary_outcomes: Names = ()
     secondary_outcomes: Names = ()
     mentions: tuple[Mention, ...] = ()
+
+    @model_validator(mode="after")
+    def _named(self) -> Trial:
+        if not (self.nct_id or self.acronym or self.title):
+            raise ValueError("a trial without nct_id needs an acronym or a title")
+        return self
+
+    @property
+    def label(self) -> str:
+        """The NCT id, else the acronym, else the record id: how tables name the trial."""
+        return self.nct_id or self.acronym or self.id
 
 
 class ResultRow(_Record):
