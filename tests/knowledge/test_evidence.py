@@ -139,7 +139,7 @@ def test_shipped_braf_v600e(shipped: KnowledgeBase, capsys: pytest.CaptureFixtur
     assert new_uptake, "dabrafenib's 60% new-uptake result is missing"
     assert "rothenberg2015" in new_uptake[0][0]["citations"]
     assert any((r.get("k"), r.get("n")) == (1, 9) for _, r in _rows(_agent(d, "selumetinib")))
-    trials = {t["nct_id"]: t for t in d["trials"]}
+    trials = {t.get("nct_id") or t["id"]: t for t in d["trials"]}
     assert "NCT02152995" in trials
     trametinib = shipped.agent("trametinib").id
     assert trametinib in trials["NCT02152995"]["agents"]
