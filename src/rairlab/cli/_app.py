@@ -11,7 +11,7 @@ import sys
 import typer
 
 from rairlab import __version__
-from rairlab.cli import _evidence, _kb
+from rairlab.cli import _dose, _evidence, _kb
 from rairlab.errors import RairlabError
 
 __all__ = ["app", "main"]
@@ -44,6 +44,7 @@ def _root(
 
 
 # Sub-commands are registered here, one line per command module.
+app.add_typer(_dose.app, name="dose")
 app.command("evidence")(_evidence.evidence)
 app.add_typer(_kb.app, name="kb")
 

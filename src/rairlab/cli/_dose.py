@@ -1,0 +1,170 @@
+"""``rairlab dose``: lesion dosimetry, blood dosimetry and voxel dose maps.
+
+Research use only: every number is a model estimate for research, not a
+treatment decision.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rairlab._io import optional_import, write_bytes
+from rairlab.cli._dose_voxel import voxel
+from rairlab.cli._output import JSON_OPTION, emit
+from rairlab.dosimetry import (
+    TAC_MODELS,
+    LesionDose,
+    blood_dosimetry,
+    lesion_dosimetry,
+    read_blood_measurements,
+    read_measurements,
+)
+from rairlab.errors import InvalidValueError
+
+__all__ = ["app", "blood", "lesion"]
+
+app = typer.Typer(
+    help="Absorbed-dose estimates: lesion (sphere model), blood (EANM SOP), voxel maps. "
+    "Research use only.",
+    no_args_is_help=True,
+)
+app.command("voxel")(voxel)
+
+
+def _plot(result: LesionDose, path: Path) -> None:
+    matplotlib = optional_import("matplotlib", "plot")
+    matplotlib.use("Agg")
+    plt = optional_import("matplotlib.pyplot", "plot")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    t_end = max(result.times_h) * 1.5
+    grid = np.linspace(0.0, t_end, 300)
+    ax.plot(result.times_h, 100 * np.asarray(result.fraction), "ko", label="data")
+    for name, fit in result.analysis.fits.items():
+        style = "-" if name == result.analysis.chosen else ":"
+        ax.plot(grid, 100 * fit.evaluate(grid), style, label=f"{name} (τ={fit.tia_h:.3g} h)")
+    ax.set_xlabel("time after administration (h)")
+    ax.set_ylabel(f"{result.nuclide} activity (% of administered)")
+    ax.set_title("Lesion time-activity (research use only)")
+    ax.legend(fontsize=8)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    write_bytes(path, buf.getvalue())
+
+
+def lesion(
+    nuclide: str = typer.Option(..., "--nuclide", help="Measured nuclide, e.g. I-124."),
+    measurements: Path = typer.Option(
+        ..., "--measurements", help="CSV: time_h plus activity_mbq, percent_ia or activity+unit."
+    ),
+    mass_g: float = typer.Option(..., "--mass-g", help="Lesion mass (g, unit density)."),
+    administered_mbq: float | None = typer.Option(
+        None, "--administered-mbq", help="Administered activity of the measured nuclide (MBq)."
+    ),
+    predict: str | None = typer.Option(
+        None, "--predict", help="Therapy nuclide to predict from the data, e.g. I-131."
+    ),
+    target_gy: float | None = typer.Option(
+        None, "--target-gy", help="Target lesion dose (Gy); default 20 (NCT02152995)."
+    ),
+    max_activity_mbq: float | None = typer.Option(
+        None, "--max-activity-mbq", help="Maximum activity (MBq); default 11100 (300 mCi)."
+    ),
+    recovery: float = typer.Option(
+        1.0, "--recovery", help="Partial-volume recovery coefficient in (0, 1]."
+    ),
+    model: str = typer.Option("auto", "--model", help="auto, mono, bi, biexp or trapezoid."),
+    plot: Path | None = typer.Option(None, "--plot", help="Draw the fitted curves to FILE.png."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Lesion dose per GBq, activity for a target dose and eligibility (sphere model).
+
+    Research use only: not a treatment decision.
+    """
+    if model != "auto" and model not in TAC_MODELS:
+        raise InvalidValueError("--model", model, "auto, " + ", ".join(TAC_MODELS))
+    data = read_measurements(measurements, administered_mbq)
+    result = lesion_dosimetry(
+        data,
+        nuclide,
+        mass_g,
+        predict=predict,
+        target_gy=target_gy,
+        max_activity_mbq=max_activity_mbq,
+        recovery=recovery,
+        model=model,
+    )
+    if plot is not None:
+        _plot(result, plot)
+    out = result.to_dict()
+
+    def render(console: Console) -> None:
+        table = Table(title=f"Lesion dosimetry ({result.nuclide}, {result.mass_g:g} g)")
+        table.add_column("quantity")
+        table.add_column("value", justify="right")
+        best = result.analysis.best
+        rows: list[tuple[str, Any]] = [
+            ("model (chosen)", result.analysis.chosen),
+            ("residence time (h)", f"{best.tia_h:.4g} ± {best.tia_sd_h:.2g}"),
+            (f"TIA for {result.tia_basis_mbq:g} MBq (MBq·h)", f"{out['tia_mbq_h']:.4g}"),
+            ("dose per GBq (Gy/GBq)", f"{result.dose_gy_per_gbq:.4g}"),
+            (
+                f"activity for {result.target_gy:g} Gy (MBq)",
+                f"{result.activity_for_target_mbq:.5g}",
+            ),
+            (f"meets criterion (≤ {result.max_activity_mbq:g} MBq)", str(result.eligible)),
+        ]
+        for k, v in rows:
+            table.add_row(k, str(v))
+        console.print(table)
+
+    emit(out, as_json, render)
+
+
+def blood(
+    measurements: Path = typer.Option(
+        ...,
+        "--measurements",
+        help="CSV: time_h, blood_percent_ia_per_ml, whole_body_percent_ia (I-131).",
+    ),
+    weight_kg: float | None = typer.Option(
+        None, "--weight-kg", help="Body weight (kg); default 70 (assumption)."
+    ),
+    model: str = typer.Option("auto", "--model", help="auto, mono, biexp or trapezoid."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Blood dose per GBq (EANM SOP), maximum activity at 2 Gy and 48-h retention limits.
+
+    Research use only: not a treatment decision.
+    """
+    if model not in ("auto", "mono", "biexp", "trapezoid"):
+        raise InvalidValueError("--model", model, "auto, mono, biexp or trapezoid")
+    t, b, w = read_blood_measurements(measurements)
+    result = blood_dosimetry(t, b, w, weight_kg=weight_kg, model=model)
+    out = result.to_dict()
+
+    def render(console: Console) -> None:
+        table = Table(title="Blood dosimetry (EANM SOP, I-131)")
+        table.add_column("quantity")
+        table.add_column("value", justify="right")
+        table.add_row("blood dose (Gy/GBq)", f"{result.dose_gy_per_gbq:.4g}")
+        table.add_row("activity for 2 Gy to blood (MBq)", f"{result.max_activity_blood_mbq:.5g}")
+        table.add_row("retained at 48 h (fraction)", f"{result.retained_fraction_48h:.3g}")
+        table.add_row("48-h retention limit (MBq)", f"{result.max_activity_retention_mbq:.5g}")
+        table.add_row(
+            "48-h limit, lung metastases (MBq)", f"{result.max_activity_retention_lung_mbq:.5g}"
+        )
+        console.print(table)
+
+    emit(out, as_json, render)
+
+
+app.command("lesion")(lesion)
+app.command("blood")(blood)

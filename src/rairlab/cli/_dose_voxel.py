@@ -1,0 +1,107 @@
+"""``rairlab dose voxel``: absorbed-dose map + statistics from a time-integrated activity image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rairlab.cli._output import JSON_OPTION, emit
+from rairlab.dosimetry import dose_statistics, load_nifti, save_nifti, voxel_dose
+from rairlab.errors import InputFileError, InvalidValueError
+
+__all__ = ["voxel"]
+
+_METHODS = ("kernel", "local")
+
+
+def voxel(
+    tia: Path = typer.Argument(
+        ..., help="Time-integrated activity image, MBq·h per voxel (NIfTI .nii/.nii.gz)."
+    ),
+    mask: Path | None = typer.Option(
+        None, "--mask", help="Region mask (NIfTI, same grid); non-zero voxels are the region."
+    ),
+    method: str = typer.Option(
+        "kernel", "--method", help="'kernel' (voxel S-value convolution) or 'local' deposition."
+    ),
+    nuclide: str = typer.Option("I-131", "--nuclide", help="Nuclide of the activity."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the dose map (Gy) as NIfTI, e.g. dose.nii.gz."
+    ),
+    v_gy: list[float] = typer.Option(
+        [], "--v-gy", help="Report the volume fraction receiving at least this dose (repeatable)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Compute an absorbed-dose map from a TIA image and summarise it over a mask.
+
+    Research use only: the doses are model estimates, not a treatment decision.
+    """
+    if method not in _METHODS:
+        raise InvalidValueError("--method", method, "'kernel' or 'local'")
+    image = load_nifti(tia)
+    region = None
+    if mask is not None:
+        mask_img = load_nifti(mask)
+        if mask_img.data.shape != image.data.shape:
+            raise InputFileError(
+                mask, f"mask shape {mask_img.data.shape} differs from the TIA's {image.data.shape}"
+            )
+        region = mask_img.data != 0
+        if not region.any():
+            raise InputFileError(mask, "the mask has no non-zero voxel")
+    if np.any(image.data < 0) or not np.all(np.isfinite(image.data)):
+        raise InputFileError(tia, "TIA values must be finite and non-negative (MBq·h per voxel)")
+    result = voxel_dose(image.data, image.voxel_size_mm, nuclide=nuclide, method=method)  # type: ignore[arg-type]
+    stats = dose_statistics(result.dose_gy, region, v_thresholds_gy=v_gy)
+    if out is not None:
+        save_nifti(out, result.dose_gy, image.affine)
+    data: dict[str, Any] = {
+        "tia": str(tia),
+        "mask": None if mask is None else str(mask),
+        "nuclide": result.nuclide,
+        "method": result.method,
+        "voxel_size_mm": list(result.voxel_size_mm),
+        "kernel_voxel_size_mm": None if result.kernel is None else result.kernel.voxel_size_mm,
+        "kernel_exact": None if result.kernel is None else result.kernel.exact,
+        "total_tia_mbq_h": float(image.data.sum()),
+        "region": "mask" if mask is not None else "whole image",
+        "statistics_gy": {
+            "n_voxels": stats.n_voxels,
+            "mean": stats.mean,
+            "min": stats.minimum,
+            "max": stats.maximum,
+            "d50": stats.d50,
+            "d90": stats.d90,
+            "v": {f"V{x:g}Gy": f for x, f in stats.v_gy.items()},
+        },
+        "notes": list(result.notes),
+        "out": None if out is None else str(out),
+    }
+
+    def render(console: Console) -> None:
+        table = Table(title=f"Voxel dosimetry ({result.nuclide}, {result.method})")
+        table.add_column("quantity")
+        table.add_column("value", justify="right")
+        table.add_row("region voxels", str(stats.n_voxels))
+        for label, value in (
+            ("mean dose (Gy)", stats.mean),
+            ("D50 (Gy)", stats.d50),
+            ("D90 (Gy)", stats.d90),
+            ("max dose (Gy)", stats.maximum),
+        ):
+            table.add_row(label, f"{value:.4g}")
+        for x, f in stats.v_gy.items():
+            table.add_row(f"V{x:g}Gy (fraction)", f"{f:.3f}")
+        console.print(table)
+        for note in result.notes:
+            console.print(f"note: {note}")
+        if out is not None:
+            console.print(f"dose map written to {out}")
+
+    emit(data, as_json, render)

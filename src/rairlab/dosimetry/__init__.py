@@ -1,0 +1,103 @@
+"""Dosimetry: nuclide data, S-values, voxel dose maps, lesion and blood dosimetry.
+
+Research use only: absorbed doses computed here are model results, not a basis
+for treatment decisions.
+"""
+
+from rairlab.dosimetry._blood import (
+    BloodDose,
+    blood_dose_per_gbq,
+    blood_dosimetry,
+    eanm_blood_constants,
+    max_activity_blood_mbq,
+    max_activity_retention_mbq,
+    read_blood_measurements,
+)
+from rairlab.dosimetry._imaging import Image3D, load_dicom_series, load_nifti, save_nifti
+from rairlab.dosimetry._kernels import (
+    VoxelKernel,
+    kernel_voxel_sizes_mm,
+    load_kernel,
+    voxel_kernel,
+)
+from rairlab.dosimetry._lesion import (
+    LesionDose,
+    activity_for_dose,
+    lesion_dose_per_gbq,
+    lesion_dosimetry,
+    lesion_thresholds,
+    trial_criteria,
+)
+from rairlab.dosimetry._measurements import (
+    ACTIVITY_UNITS,
+    Measurements,
+    read_csv_columns,
+    read_measurements,
+)
+from rairlab.dosimetry._nuclides import MEV_TO_J, Daughter, Nuclide, get_nuclide, nuclide_names
+from rairlab.dosimetry._svalues import (
+    AbsorbedFractions,
+    csda_range_cm,
+    photon_absorbed_fraction,
+    sphere_absorbed_fractions,
+    sphere_radius_cm,
+    sphere_s_value,
+)
+from rairlab.dosimetry._tac import MODELS as TAC_MODELS
+from rairlab.dosimetry._tac import TacAnalysis, TacFit, fit_tac, redecay
+from rairlab.dosimetry._voxel import (
+    DoseStatistics,
+    VoxelDose,
+    dose_statistics,
+    dose_volume_histogram,
+    voxel_dose,
+)
+
+__all__ = [
+    "ACTIVITY_UNITS",
+    "MEV_TO_J",
+    "TAC_MODELS",
+    "AbsorbedFractions",
+    "BloodDose",
+    "Daughter",
+    "DoseStatistics",
+    "Image3D",
+    "LesionDose",
+    "Measurements",
+    "Nuclide",
+    "TacAnalysis",
+    "TacFit",
+    "VoxelDose",
+    "VoxelKernel",
+    "activity_for_dose",
+    "blood_dose_per_gbq",
+    "blood_dosimetry",
+    "csda_range_cm",
+    "dose_statistics",
+    "dose_volume_histogram",
+    "eanm_blood_constants",
+    "fit_tac",
+    "get_nuclide",
+    "kernel_voxel_sizes_mm",
+    "lesion_dose_per_gbq",
+    "lesion_dosimetry",
+    "lesion_thresholds",
+    "load_dicom_series",
+    "load_kernel",
+    "load_nifti",
+    "max_activity_blood_mbq",
+    "max_activity_retention_mbq",
+    "nuclide_names",
+    "photon_absorbed_fraction",
+    "read_blood_measurements",
+    "read_csv_columns",
+    "read_measurements",
+    "redecay",
+    "save_nifti",
+    "sphere_absorbed_fractions",
+    "sphere_radius_cm",
+    "sphere_s_value",
+    "trial_criteria",
+    "voxel_dose",
+    "voxel_kernel",
+]

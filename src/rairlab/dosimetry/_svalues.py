@@ -1,0 +1,299 @@
+"""Sphere S-values: mean absorbed dose per decay in a uniformly loaded unit-density sphere.
+
+``S(m) = (Δnp·φnp(m) + Δp·φp(m)) / m`` in Gy/(Bq·s). The absorbed fractions come
+from point kernels folded with the sphere's chord geometry (Berger 1971): for a
+point kernel whose energy is deposited with radial density ``k(r)`` (``∫k = 1``),
+the fraction absorbed in a sphere of radius ``R`` filled uniformly is
+
+    φ(R) = ∫₀^{2R} k(r) · (1 − 3r/(4R) + r³/(16R³)) dr,
+
+the bracket being the probability that a point at distance ``r`` from a random
+point of the sphere is inside it.
+
+* Electrons, positrons and alpha particles: continuous-slowing-down approximation
+  along a straight track. A particle of energy ``E₀`` deposits ``dE`` at distance
+  ``R(E₀) − R(E)`` with ``R`` the CSDA range in water (NIST ESTAR/ASTAR). Straight
+  tracks ignore multiple scattering, so the electron escape (a few per cent for
+  I-131 in 1 g) is overestimated somewhat; this is exact enough for alphas.
+  Beta particles use the ICRP-107 beta spectrum; electrons under 10 keV and recoil
+  nuclei are absorbed locally.
+* Photons ≥ 10 keV: ``k(r) = μen·B(μr)·e^{−μr}`` with a linear energy-absorption
+  buildup ``B = 1 + (μ/μen − 1)·μr``, whose coefficient is fixed by energy
+  conservation in an infinite medium (``∫k = 1``); μ and μen of liquid water from
+  Hubbell & Seltzer (NIST).
+
+References
+----------
+Berger MJ. Distribution of absorbed dose around point sources of electrons and beta
+particles in water and other media. MIRD Pamphlet No. 7. J Nucl Med 1971;12(Suppl 5):5-23.
+Stabin MG, Konijnenberg MW. Re-evaluation of absorbed fractions for photons and electrons
+in spheres of various sizes. J Nucl Med 2000;41(1):149-160.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from rairlab.dosimetry._data import assumption, table
+from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
+from rairlab.errors import InvalidValueError
+
+__all__ = [
+    "AbsorbedFractions",
+    "csda_range_cm",
+    "photon_absorbed_fraction",
+    "sphere_absorbed_fractions",
+    "sphere_radius_cm",
+    "sphere_s_value",
+]
+
+_PHOTON_FILE = "nist_xraymasscoef/water.yaml"
+_RANGE_FILE = "nist_estar_astar/water.yaml"
+_N_NODES = 64
+
+
+class AbsorbedFractions(NamedTuple):
+    """Absorbed fractions of a uniformly loaded sphere (arrays shaped like the masses).
+
+    Attributes
+    ----------
+    electron
+        Fraction of the non-penetrating energy (electrons, betas, alphas, photons
+        < 10 keV) absorbed in the sphere.
+    photon
+        Fraction of the penetrating photon energy absorbed in the sphere.
+    """
+
+    electron: NDArray[np.float64]
+    photon: NDArray[np.float64]
+
+
+def _gauss(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Gauss-Legendre nodes and weights on [0, 1]."""
+    x, w = np.polynomial.legendre.leggauss(n)
+    return 0.5 * (x + 1.0), 0.5 * w
+
+
+def _geometry(r: NDArray[np.float64], radius: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Probability that a point at distance r from a uniform point of the sphere lies inside."""
+    x = np.clip(r / radius, 0.0, 2.0)
+    return 1.0 - 0.75 * x + x**3 / 16.0
+
+
+def _masses(mass_g: ArrayLike) -> NDArray[np.float64]:
+    m = np.asarray(mass_g, dtype=float)
+    if m.size == 0 or not np.all(np.isfinite(m)) or np.any(m <= 0):
+        raise InvalidValueError("mass_g", mass_g, "positive finite sphere masses in grams")
+    return m
+
+
+def sphere_radius_cm(mass_g: ArrayLike, density_g_cm3: float | None = None) -> NDArray[np.float64]:
+    """Radius of a sphere of the given mass (unit density unless told otherwise).
+
+    Examples
+    --------
+    >>> float(np.round(sphere_radius_cm(4.18879), 4))
+    1.0
+    """
+    rho = assumption("unit_density_g_cm3") if density_g_cm3 is None else density_g_cm3
+    return np.cbrt(3.0 * _masses(mass_g) / (4.0 * np.pi * rho))
+
+
+def csda_range_cm(
+    energy_mev: ArrayLike, particle: str = "electron", density_g_cm3: float = 1.0
+) -> NDArray[np.float64]:
+    """CSDA range in water (NIST ESTAR/ASTAR), log-log interpolated; power law below the table.
+
+    Parameters
+    ----------
+    energy_mev
+        Kinetic energies in MeV (>= 0).
+    particle
+        ``"electron"`` (positrons are treated alike) or ``"alpha"``.
+    density_g_cm3
+        Density of the water-like medium.
+
+    Examples
+    --------
+    >>> float(csda_range_cm(1.0))
+    0.4367
+    """
+    e_tab, r_tab = table(_RANGE_FILE, particle=particle)
+    e = np.asarray(energy_mev, dtype=float)
+    le, lr = np.log(e_tab), np.log(r_tab)
+    slope_lo = (lr[1] - lr[0]) / (le[1] - le[0])
+    slope_hi = (lr[-1] - lr[-2]) / (le[-1] - le[-2])
+    with np.errstate(divide="ignore"):
+        x = np.log(np.maximum(e, 1e-300))
+    y = np.interp(x, le, lr)
+    y = np.where(x < le[0], lr[0] + slope_lo * (x - le[0]), y)
+    y = np.where(x > le[-1], lr[-1] + slope_hi * (x - le[-1]), y)
+    return np.where(e > 0, np.exp(y), 0.0) / density_g_cm3
+
+
+def _csda_fractions(
+    energy: NDArray[np.float64], radius: NDArray[np.float64], particle: str
+) -> NDArray[np.float64]:
+    """Absorbed fraction for particles of each energy (rows) in spheres of each radius (cols)."""
+    u, w = _gauss(_N_NODES)
+    r0 = csda_range_cm(energy, particle)  # (n,)
+    # Energy E = u·E0 is lost at distance R(E0) − R(u·E0) from the source point.
+    dist = r0[:, None] - csda_range_cm(energy[:, None] * u[None, :], particle)  # (n, q)
+    geo = _geometry(dist[:, :, None], radius.reshape(1, 1, -1))  # (n, q, m)
+    return np.einsum("q,nqm->nm", w, geo)
+
+
+def _interp_loglog(e: NDArray[np.float64], symbol: str) -> NDArray[np.float64]:
+    e_tab, v_tab = table(_PHOTON_FILE, symbol=symbol)
+    return np.exp(np.interp(np.log(e), np.log(e_tab), np.log(v_tab)))
+
+
+def photon_absorbed_fraction(
+    energy_mev: ArrayLike, mass_g: ArrayLike, density_g_cm3: float | None = None
+) -> NDArray[np.float64]:
+    """Absorbed fraction of monoenergetic photons emitted uniformly in a water sphere.
+
+    Parameters
+    ----------
+    energy_mev
+        Photon energies, shape ``(n,)`` (10 keV to 10 MeV).
+    mass_g
+        Sphere masses, any shape ``S``.
+    density_g_cm3
+        Sphere density; unit density by default.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, *S)``.
+    """
+    rho = assumption("unit_density_g_cm3") if density_g_cm3 is None else density_g_cm3
+    e = np.atleast_1d(np.asarray(energy_mev, dtype=float))
+    e_tab, _ = table(_PHOTON_FILE, symbol="mu_over_rho")
+    if np.any(e < e_tab[0]) or np.any(e > e_tab[-1]):
+        raise InvalidValueError(
+            "energy_mev", energy_mev, f"photon energies in [{e_tab[0]}, {e_tab[-1]}] MeV"
+        )
+    m = _masses(mass_g)
+    radius = sphere_radius_cm(m, rho).reshape(1, -1)  # (1, M)
+    mu = (_interp_loglog(e, "mu_over_rho") * rho)[:, None]  # (n, 1) 1/cm
+    mu_en = (_interp_loglog(e, "mu_en_over_rho") * rho)[:, None]
+    # Integrate up to 2R or 40 mean free paths, whichever is shorter (e^-40 is nothing).
+    r_max = np.minimum(2.0 * radius, 40.0 / mu)  # (n, M)
+    t, w = _gauss(_N_NODES)
+    r = r_max[:, :, None] * t  # (n, M, q)
+    mu3, mu_en3 = mu[:, :, None], mu_en[:, :, None]
+    kernel = mu_en3 * np.exp(-mu3 * r) * (1.0 + (mu3 / mu_en3 - 1.0) * mu3 * r)
+    phi = r_max * np.einsum("q,nmq->nm", w, kernel * _geometry(r, radius[:, :, None]))
+    return phi.reshape(e.shape + m.shape)
+
+
+@functools.cache
+def _fraction_terms(nuc: Nuclide) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """Energies and energy weights (MeV per decay) of each transport class."""
+    terms: dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
+    if nuc.electron_lines:
+        el = np.array(nuc.electron_lines)
+        terms["electron_lines"] = (el[:, 0], el[:, 0] * el[:, 1])
+    if nuc.beta_spectrum and nuc.beta_mean_energy_mev > 0:
+        bs = np.array(nuc.beta_spectrum)
+        e, dens = bs[:, 0], bs[:, 1]
+        # Trapezoid weights on the tabulated grid, renormalised to the mean beta energy
+        # of the discrete ICRP-107 beta lines (the spectrum integrates to it within 0.2 %).
+        dw = np.zeros_like(e)
+        de = np.diff(e)
+        dw[:-1] += 0.5 * de
+        dw[1:] += 0.5 * de
+        energy_w = e * dens * dw
+        keep = e > 0
+        energy_w = energy_w[keep] * nuc.beta_mean_energy_mev / energy_w.sum()
+        terms["beta"] = (e[keep], energy_w)
+    if nuc.alpha_lines:
+        al = np.array(nuc.alpha_lines)
+        terms["alpha"] = (al[:, 0], al[:, 0] * al[:, 1])
+    return terms
+
+
+def sphere_absorbed_fractions(nuclide: str | Nuclide, mass_g: ArrayLike) -> AbsorbedFractions:
+    """Absorbed fractions (non-penetrating, photon) for a nuclide spread uniformly in a sphere.
+
+    Parameters
+    ----------
+    nuclide
+        Name (``"I-131"``, ``"131I"``, ...) or `Nuclide`.
+    mass_g
+        Sphere masses in grams, unit density; any shape (scalars give 0-d arrays).
+
+    Returns
+    -------
+    AbsorbedFractions
+        ``(electron, photon)`` arrays shaped like `mass_g`; ``electron`` covers all
+        non-penetrating energy (alpha particles and photons < 10 keV included).
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown nuclide.
+    InvalidValueError
+        A mass that is not positive and finite.
+
+    Examples
+    --------
+    >>> phi = sphere_absorbed_fractions("I-131", [0.1, 10.0])
+    >>> np.round(phi.electron, 2).tolist(), np.round(phi.photon, 3).tolist()
+    ([0.88, 0.97], [0.007, 0.036])
+    """
+    nuc = get_nuclide(nuclide)
+    m = _masses(mass_g)
+    radius = sphere_radius_cm(m).ravel()
+    absorbed = np.full(radius.shape, nuc.local_energy_mev)
+    for key, (energy, weight) in _fraction_terms(nuc).items():
+        particle = "alpha" if key == "alpha" else "electron"
+        absorbed = absorbed + weight @ _csda_fractions(energy, radius, particle)
+    phi_np = absorbed / nuc.delta_np_mev if nuc.delta_np_mev > 0 else np.ones_like(radius)
+    if nuc.photon_energies_mev:
+        e, y = nuc.photon_spectrum
+        phi_ph = (e * y) @ photon_absorbed_fraction(e, m.ravel())
+        phi_ph = phi_ph / np.sum(e * y)
+    else:
+        phi_ph = np.zeros_like(radius)
+    return AbsorbedFractions(phi_np.reshape(m.shape), phi_ph.reshape(m.shape))
+
+
+def sphere_s_value(nuclide: str | Nuclide, mass_g: ArrayLike) -> NDArray[np.float64]:
+    """Self-dose S-value of a uniformly loaded unit-density sphere, in Gy/(Bq·s).
+
+    Parameters
+    ----------
+    nuclide
+        Name or `Nuclide`; daughters in equilibrium are included (At-211 → Po-211).
+    mass_g
+        Sphere masses in grams; any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(Δnp·φnp + Δp·φp) / m`` shaped like `mass_g`. Multiply by the time-integrated
+        activity in Bq·s (MBq·h × 3.6e9) to get the mean absorbed dose in Gy.
+
+    Raises
+    ------
+    UnknownNameError, InvalidValueError
+        As `sphere_absorbed_fractions`.
+
+    Examples
+    --------
+    >>> s = sphere_s_value("I-131", 1.0)  # Gy/(Bq·s)
+    >>> 2.5e-11 < float(s) < 3.5e-11
+    True
+    """
+    nuc = get_nuclide(nuclide)
+    phi = sphere_absorbed_fractions(nuc, mass_g)
+    m_kg = _masses(mass_g) * 1e-3
+    return (
+        nuc.delta_np_gy_kg_per_bq_s * phi.electron + nuc.delta_p_gy_kg_per_bq_s * phi.photon
+    ) / (m_kg)

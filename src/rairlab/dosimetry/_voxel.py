@@ -1,0 +1,262 @@
+"""Voxel dosimetry: absorbed-dose maps from time-integrated activity images, and their DVHs.
+
+Two methods turn a time-integrated activity (TIA) image in MBq·h per voxel into
+absorbed dose in Gy:
+
+* ``"kernel"``: FFT convolution of the TIA with a voxel S-value kernel
+  (``D = Ã ⊛ S``, Bolch et al. 1999, MIRD Pamphlet 17);
+* ``"local"``: local energy deposition, the non-penetrating energy of each decay
+  absorbed in its own voxel (``D = Ã·Δnp / m_voxel``); penetrating photons ignored.
+
+Images may carry leading batch axes (``(..., nx, ny, nz)``, e.g. one TIA map per
+virtual patient of equal grid); the convolution runs over the last three axes.
+
+References
+----------
+Bolch WE, Bouchet LG, Robertson JS, et al. MIRD Pamphlet No. 17: the dosimetry of
+nonuniform activity distributions — radionuclide S values at the voxel level.
+J Nucl Med 1999;40(1):11S-36S.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import fft as sp_fft
+
+from rairlab.dosimetry._kernels import VoxelKernel, voxel_kernel
+from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
+from rairlab.errors import InvalidValueError
+
+__all__ = [
+    "DoseStatistics",
+    "VoxelDose",
+    "dose_statistics",
+    "dose_volume_histogram",
+    "voxel_dose",
+]
+
+_BQ_S_PER_MBQ_H = 3.6e9  # unit conversion: 1 MBq·h = 1e6 Bq × 3600 s
+Method = Literal["kernel", "local"]
+
+
+@dataclass(frozen=True, eq=False)
+class VoxelDose:
+    """An absorbed-dose map and how it was computed.
+
+    Attributes
+    ----------
+    dose_gy
+        Absorbed dose per voxel, same shape as the TIA image.
+    method
+        ``"kernel"`` or ``"local"``.
+    nuclide
+        The nuclide's name.
+    voxel_size_mm
+        The image's voxel edges.
+    kernel
+        The kernel used (``None`` for local deposition).
+    notes
+        Caveats to report with the result (e.g. inexact kernel voxel size).
+    """
+
+    dose_gy: NDArray[np.float64] = field(repr=False)
+    method: str
+    nuclide: str
+    voxel_size_mm: tuple[float, float, float]
+    kernel: VoxelKernel | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _check_tia(tia: ArrayLike) -> NDArray[np.float64]:
+    arr = np.asarray(tia, dtype=float)
+    if arr.ndim < 3:
+        raise InvalidValueError("tia", f"array of shape {arr.shape}", "a 3-D image (..., x, y, z)")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidValueError("tia", "non-finite values", "finite MBq·h per voxel")
+    if np.any(arr < 0):
+        raise InvalidValueError("tia", f"minimum {arr.min():g}", "non-negative MBq·h per voxel")
+    return arr
+
+
+def _convolve_same(image: NDArray[np.float64], kernel: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Linear convolution over the last three axes, cropped to the image ('same')."""
+    axes = (-3, -2, -1)
+    shape_img = image.shape[-3:]
+    full = [s + k - 1 for s, k in zip(shape_img, kernel.shape, strict=True)]
+    fshape = [sp_fft.next_fast_len(n, real=True) for n in full]
+    f_img = sp_fft.rfftn(image, fshape, axes=axes, workers=-1)
+    f_ker = sp_fft.rfftn(kernel, fshape, axes=(0, 1, 2), workers=-1)
+    out = sp_fft.irfftn(f_img * f_ker, fshape, axes=axes, workers=-1)
+    start = [(k - 1) // 2 for k in kernel.shape]
+    sl = tuple(slice(s, s + n) for s, n in zip(start, shape_img, strict=True))
+    return np.asarray(out[(..., *sl)])
+
+
+def voxel_dose(
+    tia_mbq_h: ArrayLike,
+    voxel_size_mm: float | Sequence[float],
+    nuclide: str | Nuclide = "I-131",
+    method: Method = "kernel",
+    density_g_cm3: float | None = None,
+) -> VoxelDose:
+    """Absorbed-dose map (Gy) from a time-integrated activity image (MBq·h per voxel).
+
+    Parameters
+    ----------
+    tia_mbq_h
+        Time-integrated activity per voxel, shape ``(..., nx, ny, nz)``.
+    voxel_size_mm
+        Voxel edge(s) in mm (one number or three).
+    nuclide
+        The nuclide; the ``"kernel"`` method needs a shipped kernel (I-131).
+    method
+        ``"kernel"`` (FFT convolution with the nearest shipped kernel) or ``"local"``.
+    density_g_cm3
+        Tissue density for ``"local"`` (voxel mass); defaults to the kernel medium's
+        density (soft tissue, 1.04 g/cm³, Lanconelli et al. 2012). Ignored by ``"kernel"``.
+
+    Returns
+    -------
+    VoxelDose
+        The dose map and notes (e.g. when the kernel voxel size is not exact).
+
+    Raises
+    ------
+    InvalidValueError
+        Bad image, voxel size, method or density.
+    UnknownNameError
+        Unknown nuclide, or no kernel for it.
+
+    Examples
+    --------
+    >>> tia = np.zeros((9, 9, 9)); tia[4, 4, 4] = 1.0
+    >>> res = voxel_dose(tia, 4.0)
+    >>> bool(np.isclose(res.dose_gy[4, 4, 4], 3.6e9 * res.kernel.values[5, 5, 5]))
+    True
+    """
+    tia = _check_tia(tia_mbq_h)
+    nuc = get_nuclide(nuclide)
+    size = np.broadcast_to(np.asarray(voxel_size_mm, dtype=float), (3,))
+    if not np.all(np.isfinite(size)) or np.any(size <= 0):
+        raise InvalidValueError("voxel_size_mm", voxel_size_mm, "positive voxel edges in mm")
+    size_t = (float(size[0]), float(size[1]), float(size[2]))
+    if method == "kernel":
+        kern = voxel_kernel(size, nuc.name)
+        dose = _BQ_S_PER_MBQ_H * _convolve_same(tia, kern.values)
+        # FFT round-off can leave tiny negatives where the dose is ~0.
+        np.maximum(dose, 0.0, out=dose)
+        notes = () if kern.exact else (kern.note,)
+        return VoxelDose(dose, "kernel", nuc.name, size_t, kern, notes)
+    if method == "local":
+        if density_g_cm3 is None:
+            density_g_cm3 = voxel_kernel(4.0).density_g_cm3
+        if not np.isfinite(density_g_cm3) or density_g_cm3 <= 0:
+            raise InvalidValueError("density_g_cm3", density_g_cm3, "a positive density")
+        mass_kg = float(np.prod(size)) * 1e-3 * density_g_cm3 * 1e-3  # mm³ → cm³ → g → kg
+        dose = tia * (_BQ_S_PER_MBQ_H * nuc.delta_np_gy_kg_per_bq_s / mass_kg)
+        note = "Local deposition: non-penetrating energy absorbed in its voxel, photons ignored."
+        return VoxelDose(dose, "local", nuc.name, size_t, None, (note,))
+    raise InvalidValueError("method", method, "'kernel' or 'local'")
+
+
+@dataclass(frozen=True)
+class DoseStatistics:
+    """Dose statistics over a region (all doses in Gy).
+
+    Attributes
+    ----------
+    n_voxels
+        Voxels in the region.
+    mean, minimum, maximum
+        Mean, min and max dose.
+    d50, d90
+        Minimum dose received by the hottest 50 % / 90 % of the volume.
+    v_gy
+        ``{threshold_gy: fraction of the volume receiving at least that dose}``.
+    """
+
+    n_voxels: int
+    mean: float
+    minimum: float
+    maximum: float
+    d50: float
+    d90: float
+    v_gy: dict[float, float]
+
+
+def _region(dose: ArrayLike, mask: ArrayLike | None) -> NDArray[np.float64]:
+    d = np.asarray(dose, dtype=float)
+    if mask is None:
+        return d.ravel()
+    m = np.asarray(mask)
+    if m.shape != d.shape:
+        raise InvalidValueError("mask", f"shape {m.shape}", f"the dose map's shape {d.shape}")
+    values = d[m.astype(bool)]
+    if values.size == 0:
+        raise InvalidValueError("mask", "an empty region", "a mask with at least one voxel")
+    return values
+
+
+def dose_volume_histogram(
+    dose_gy: ArrayLike, mask: ArrayLike | None = None, levels_gy: ArrayLike | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Cumulative dose-volume histogram: fraction of the region receiving at least each dose.
+
+    Parameters
+    ----------
+    dose_gy
+        Dose map.
+    mask
+        Region (boolean, same shape); the whole map if omitted.
+    levels_gy
+        Dose levels; 200 levels from 0 to the maximum if omitted.
+
+    Returns
+    -------
+    (levels_gy, volume_fraction)
+        ``volume_fraction[i]`` is the fraction of voxels with dose ``>= levels_gy[i]``.
+
+    Examples
+    --------
+    >>> dose_volume_histogram([1.0, 2.0, 3.0, 4.0], levels_gy=[0, 2.5, 5])[1].tolist()
+    [1.0, 0.5, 0.0]
+    """
+    values = np.sort(_region(dose_gy, mask))
+    if levels_gy is None:
+        levels = np.linspace(0.0, float(values[-1]), 200)
+    else:
+        levels = np.asarray(levels_gy, dtype=float)
+    below = np.searchsorted(values, levels, side="left")
+    return levels, (values.size - below) / values.size
+
+
+def dose_statistics(
+    dose_gy: ArrayLike, mask: ArrayLike | None = None, v_thresholds_gy: Sequence[float] = ()
+) -> DoseStatistics:
+    """Mean, D50, D90 and V_x of a dose map over a region.
+
+    ``D_x`` is the minimum dose received by the hottest x % of the volume, i.e. the
+    (100 − x)-th percentile (linear interpolation between voxels).
+
+    Examples
+    --------
+    >>> s = dose_statistics(np.arange(1.0, 11.0), v_thresholds_gy=[5.0])
+    >>> s.mean, round(s.d90, 2), s.v_gy[5.0]
+    (5.5, 1.9, 0.6)
+    """
+    values = _region(dose_gy, mask)
+    levels, frac = dose_volume_histogram(values, None, list(v_thresholds_gy))
+    return DoseStatistics(
+        n_voxels=int(values.size),
+        mean=float(values.mean()),
+        minimum=float(values.min()),
+        maximum=float(values.max()),
+        d50=float(np.percentile(values, 50.0)),
+        d90=float(np.percentile(values, 10.0)),
+        v_gy={float(x): float(f) for x, f in zip(levels, frac, strict=True)},
+    )

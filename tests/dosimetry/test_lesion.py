@@ -1,0 +1,132 @@
+"""Lesion dosimetry: dose per GBq, planning, eligibility, cited thresholds."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import rairlab.dosimetry as dosimetry
+from rairlab.dosimetry import (
+    Measurements,
+    activity_for_dose,
+    get_nuclide,
+    lesion_dose_per_gbq,
+    lesion_dosimetry,
+    lesion_thresholds,
+    sphere_s_value,
+    trial_criteria,
+)
+from rairlab.errors import InvalidValueError, UnknownNameError
+
+LESION_API = {
+    "LesionDose",
+    "Measurements",
+    "TacAnalysis",
+    "TacFit",
+    "TAC_MODELS",
+    "ACTIVITY_UNITS",
+    "activity_for_dose",
+    "fit_tac",
+    "lesion_dose_per_gbq",
+    "lesion_dosimetry",
+    "lesion_thresholds",
+    "read_csv_columns",
+    "read_measurements",
+    "redecay",
+    "trial_criteria",
+    "BloodDose",
+    "blood_dose_per_gbq",
+    "blood_dosimetry",
+    "eanm_blood_constants",
+    "max_activity_blood_mbq",
+    "max_activity_retention_mbq",
+    "read_blood_measurements",
+}
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "dosimetry"
+
+
+def test_lesion_blood_and_tac_names_are_exported() -> None:
+    assert set(dosimetry.__all__) >= LESION_API
+    for name in LESION_API:
+        assert hasattr(dosimetry, name)
+
+
+def test_dose_per_gbq_is_residence_time_times_s_value() -> None:
+    tau = np.array([0.1, 0.5, 2.0])
+    s = float(sphere_s_value("I-131", 5.0))
+    # oracle: τ[h] · 3600 s/h · 1e9 Bq/GBq · S; tolerance 1e-12 relative
+    np.testing.assert_allclose(lesion_dose_per_gbq(tau, "I-131", 5.0), tau * 3.6e12 * s, rtol=1e-12)
+
+
+def test_activity_for_target_and_default_target() -> None:
+    assert float(activity_for_dose(4.0, 20.0)) == pytest.approx(5000.0, rel=1e-12)
+    assert float(activity_for_dose(4.0)) == pytest.approx(5000.0, rel=1e-12)  # 20 Gy default
+    assert math.isinf(float(activity_for_dose(0.0, 20.0)))
+
+
+def _mono(tau_bio_h: float, uptake: float, nuclide: str = "I-131") -> Measurements:
+    t = np.array([4.0, 24.0, 48.0, 96.0, 144.0])
+    lam = get_nuclide(nuclide).decay_constant_per_h + math.log(2) / tau_bio_h
+    return Measurements(t, uptake * np.exp(-lam * t), None, "synthetic")
+
+
+def test_eligibility_follows_the_maximum_activity() -> None:
+    res = lesion_dosimetry(_mono(48.0, 0.001), "I-131", 2.0)
+    assert res.eligible == (res.activity_for_target_mbq <= 11100.0)
+    tight = lesion_dosimetry(
+        _mono(48.0, 0.001), "I-131", 2.0, max_activity_mbq=res.activity_for_target_mbq * 0.99
+    )
+    assert not tight.eligible
+    assert res.max_activity_mbq == pytest.approx(300 * 37.0, rel=1e-12)
+    assert res.dose_at_max_activity_gy == pytest.approx(res.dose_gy_per_gbq * 11.1, rel=1e-12)
+
+
+def test_recovery_coefficient_scales_the_dose_inversely() -> None:
+    m = _mono(48.0, 0.001)
+    full = lesion_dosimetry(m, "I-131", 2.0, model="mono")
+    half = lesion_dosimetry(m, "I-131", 2.0, recovery=0.5, model="mono")
+    assert half.dose_gy_per_gbq == pytest.approx(2.0 * full.dose_gy_per_gbq, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [
+        ({"mass_g": 0.0}, "--mass-g"),
+        ({"recovery": 1.5}, "--recovery"),
+        ({"target_gy": -1.0}, "--target-gy"),
+        ({"max_activity_mbq": 0.0}, "--max-activity-mbq"),
+    ],
+)
+def test_bad_parameters_name_the_option(kwargs: dict[str, float], param: str) -> None:
+    args: dict[str, float] = {"mass_g": 2.0} | kwargs
+    with pytest.raises(InvalidValueError, match=param):
+        lesion_dosimetry(_mono(48.0, 0.001), "I-131", **args)  # type: ignore[arg-type]
+
+
+def test_unknown_nuclide_is_refused() -> None:
+    with pytest.raises(UnknownNameError, match="I-132"):
+        lesion_dosimetry(_mono(48.0, 0.001), "I-132", 2.0)
+
+
+def test_thresholds_and_trial_criteria_are_cited_data() -> None:
+    th = lesion_thresholds()
+    assert th.value("remnant_ablation_gy") == 300.0
+    assert th.value("metastasis_response_gy") == 80.0
+    assert th["metastasis_response_gy"].doi == "10.1056/NEJM198310203091601"
+    crit = trial_criteria()
+    assert crit.value("target_lesion_dose") == 20.0
+    assert crit["max_activity"].unit == "mCi"
+    for rec in [*th.values(), *crit.values()]:
+        assert rec.citation.strip()
+        assert rec.provenance == "literature"
+
+
+def test_json_dict_has_the_contract_keys() -> None:
+    d = lesion_dosimetry(_mono(48.0, 0.001), "I-131", 2.0).to_dict()
+    for key in ("tia_mbq_h", "dose_gy_per_gbq", "activity_for_target_mbq", "eligible", "model"):
+        assert key in d
+    assert isinstance(d["fit"], dict)
+    assert {t["name"] for t in d["literature_thresholds"]} >= {"remnant_ablation_gy"}
