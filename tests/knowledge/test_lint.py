@@ -87,6 +87,8 @@ FAULTS: list[tuple[str, str, Callable[[Any], Any], str, str | None, str]] = [
      "DRG-016", "names several records"),
     ("check_name_collisions", "genes.yaml", _set("HRAS", aliases=["RAS"]) , "warning", None,
      "is shared"),
+    ("check_node_name_clashes", "genes.yaml", _set("SLC5A5", aliases=["NIS", "cAMP"]),
+     "warning", "SLC5A5", "also names entity camp"),
 ]  # fmt: skip
 
 

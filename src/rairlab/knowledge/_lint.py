@@ -328,6 +328,33 @@ def check_name_collisions(kb: KnowledgeBase) -> list[Problem]:
     return out
 
 
+_SINGULAR = {"entities": "entity", "agents": "agent"}
+
+
+def check_node_name_clashes(kb: KnowledgeBase) -> list[Problem]:
+    """A name used by a gene and by an entity or agent is a warning: `node_id` and
+    `interactions_of` resolve it to the gene first, hiding the other record's edges."""
+    owners: dict[str, dict[str, str]] = defaultdict(dict)
+    for gene in kb.genes:
+        for n in (gene.symbol, *gene.aliases):
+            owners[name_key(n)].setdefault("genes", gene.symbol)
+    for e in kb.entities:
+        for n in (e.id, e.name, *e.aliases):
+            owners[name_key(n)].setdefault("entities", e.id)
+    for a in kb.agents:
+        for n in (a.id, a.name, a.display_name or "", *a.aliases):
+            if n:
+                owners[name_key(n)].setdefault("agents", a.id)
+    genes = {g.symbol: g for g in kb.genes}
+    out: list[Problem] = []
+    for name, kinds in sorted(owners.items()):
+        if "genes" in kinds and len(kinds) > 1:
+            others = ", ".join(f"{_SINGULAR[k]} {rid}" for k, rid in kinds.items() if k != "genes")
+            msg = f"name {name!r} also names {others}; node_id({name!r}) returns the gene"
+            out.append(_err("genes", genes[kinds["genes"]], msg, "warning"))
+    return out
+
+
 CHECKS: tuple[Callable[[KnowledgeBase], list[Problem]], ...] = (
     check_missing_files,
     check_ids,
@@ -340,6 +367,7 @@ CHECKS: tuple[Callable[[KnowledgeBase], list[Problem]], ...] = (
     check_outcome_links,
     check_agent_links,
     check_name_collisions,
+    check_node_name_clashes,
 )
 
 
