@@ -34,6 +34,7 @@ CLEAN_SETTINGS = settings(
         ("RET p.M918T", ("ALT-007",), "RET p.M918T"),
         ("TERT promoter mutation", ("ALT-003",), "TERT promoter mut"),
         ("BRAF wt; C228T", ("ALT-101",), "TERT c.-124C>T"),
+        ("BRAF-wt; TERT wild-type", (), "wild type"),  # bug: a hyphenated gene-wt was unknown
         ("V600E; V600E", ("ALT-001",), "BRAF p.V600E"),
         ("ALT-001", ("ALT-001",), "BRAF p.V600E"),
         ("wt", (), "wild type"),

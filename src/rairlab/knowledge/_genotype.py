@@ -37,7 +37,7 @@ _WILD_TYPE = frozenset({"", "wt", "wildtype", "wild type", "wild-type", "none", 
 _AA = r"(?:[A-Za-z][a-z]{2}|[A-Za-z])"
 _CHANGE = rf"(?P<ref>{_AA})(?P<pos>\d+)(?P<alt>{_AA}|\*|=)?(?P<tail>fs\*?\d*|del|dup)?"
 _PROTEIN = re.compile(rf"^(?P<gene>\S+?)(?:\s+p\.|\s+|p\.)\s*{_CHANGE}$", re.IGNORECASE)
-_GENE_WT = re.compile(r"^(?P<gene>\S+)\s+(?:wt|wild[\s-]?type)$", re.IGNORECASE)
+_GENE_WT = re.compile(r"^(?P<gene>\S+?)(?:\s+|-)(?:wt|wild[\s-]?type)$", re.IGNORECASE)
 _FUSION_SEPARATORS = ("::", "/", "-")
 
 
