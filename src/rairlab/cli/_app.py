@@ -11,7 +11,7 @@ import sys
 import typer
 
 from rairlab import __version__
-from rairlab.cli import _dose, _evidence, _kb
+from rairlab.cli import _dose, _evidence, _kb, _simulate
 from rairlab.errors import RairlabError
 
 __all__ = ["app", "main"]
@@ -47,6 +47,7 @@ def _root(
 app.add_typer(_dose.app, name="dose")
 app.command("evidence")(_evidence.evidence)
 app.add_typer(_kb.app, name="kb")
+app.command("simulate")(_simulate.simulate)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,69 @@
+"""The thyroid-cell regulatory network: rules as data, continuous semantics, perturbations.
+
+Nodes and one logical rule per node live in ``data/network.yaml``; rules get
+the normalized Hill-cube ODE semantics (Wittmann et al. 2009,
+doi:10.1186/1752-0509-3-98); genotypes, drugs, TSH state and the
+micro-environment become per-patient arrays; steady states and time courses are
+batched over patients. See :mod:`rairlab.network._compiled` for the compiled
+representation that exporters use.
+"""
+
+from rairlab.network._behaviour import Behaviour, BehaviourResult, check_behaviour, load_behaviour
+from rairlab.network._boolean import Attractor, attractors, percolate
+from rairlab.network._compile import compile_model, list_variants, resolve_variant
+from rairlab.network._compiled import (
+    CompiledModel,
+    Conditions,
+    Pulse,
+    hill_cube,
+    hill_cube_derivative,
+    jacobian_edges,
+    pulse_shape,
+    rhs,
+    target_activity,
+)
+from rairlab.network._data import NetworkData, load_network_data
+from rairlab.network._perturb import conditions, drug_effect, modelled_agents
+from rairlab.network._rules import And, Const, Expr, Not, Or, Var, parse_rule, to_text, variables
+from rairlab.network._steady import SteadyState, steady_state
+from rairlab.network._timecourse import TimeCourse, time_course
+
+__all__ = [
+    "And",
+    "Attractor",
+    "Behaviour",
+    "BehaviourResult",
+    "CompiledModel",
+    "Conditions",
+    "Const",
+    "Expr",
+    "NetworkData",
+    "Not",
+    "Or",
+    "Pulse",
+    "SteadyState",
+    "TimeCourse",
+    "Var",
+    "attractors",
+    "check_behaviour",
+    "compile_model",
+    "conditions",
+    "drug_effect",
+    "hill_cube",
+    "hill_cube_derivative",
+    "jacobian_edges",
+    "list_variants",
+    "load_behaviour",
+    "load_network_data",
+    "modelled_agents",
+    "parse_rule",
+    "percolate",
+    "pulse_shape",
+    "resolve_variant",
+    "rhs",
+    "steady_state",
+    "target_activity",
+    "time_course",
+    "to_text",
+    "variables",
+]
