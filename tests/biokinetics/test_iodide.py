@@ -10,7 +10,7 @@ import scipy.linalg
 from scipy.integrate import solve_ivp
 
 import rairlab.biokinetics as bk
-from rairlab.biokinetics._cited import load_cited
+from rairlab._cited import load_cited
 from rairlab.errors import InvalidValueError, UnknownNameError
 
 T131 = 192.4968  # h; any positive half-life works for these checks

@@ -9,7 +9,7 @@ import pytest
 from scipy import integrate
 
 import rairlab.radiobiology as rb
-from rairlab.biokinetics._cited import load_cited
+from rairlab._cited import load_cited
 from rairlab.errors import InvalidValueError, UnknownNameError
 
 

@@ -35,7 +35,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike, NDArray
 
-from rairlab.biokinetics._cited import load_cited
+from rairlab._cited import load_cited
 from rairlab.errors import InvalidValueError, UnknownNameError
 
 __all__ = ["COMPARTMENTS", "TSH_STATES", "IodideModel", "TimeActivity", "iodide_model"]

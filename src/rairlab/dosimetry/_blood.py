@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rairlab.biokinetics._cited import CitedTable, load_cited
+from rairlab._cited import CitedTable, load_cited
 from rairlab.dosimetry._measurements import ACTIVITY_UNITS, read_csv_columns
 from rairlab.dosimetry._nuclides import get_nuclide
 from rairlab.dosimetry._tac import TacAnalysis, fit_tac

@@ -6,7 +6,7 @@ citations are in ``radiobiology/data/parameters.yaml`` (see
 default is marked ``provenance: assumption``.
 """
 
-from rairlab.biokinetics._cited import CitedTable, load_cited
+from rairlab._cited import CitedTable, load_cited
 from rairlab.radiobiology._alpha import alpha_bed, default_rbe_alpha
 from rairlab.radiobiology._lq import bed_decaying, eqd2, lea_catcheside_g
 from rairlab.radiobiology._tcp import clonogen_number, tcp_poisson

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rairlab.biokinetics._cited import load_cited
+from rairlab._cited import load_cited
 from rairlab.errors import InvalidValueError
 
 __all__ = ["alpha_bed", "default_rbe_alpha"]

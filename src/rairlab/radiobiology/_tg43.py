@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rairlab.biokinetics._cited import CitedTable, load_cited
+from rairlab._cited import CitedTable, load_cited
 from rairlab.errors import InvalidValueError, UnknownNameError
 
 __all__ = ["SEED_MODELS", "seed_dose_rate", "seed_total_dose"]

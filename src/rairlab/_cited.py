@@ -4,8 +4,9 @@ Every number rairlab takes from the literature, and every modelling
 assumption, is a record ``{name, value, unit, provenance, citation, doi?,
 note?}`` in a YAML file under a ``data/`` folder named after its source. This
 module reads such a file into :class:`CitedValue` objects and rejects a record
-without a citation. It sits in the lowest physical layer so that
-``biokinetics``, ``dosimetry`` and ``radiobiology`` can all use it.
+without a citation. It sits at the top of the package, below every layer, so
+that ``biokinetics``, ``dosimetry`` and ``radiobiology`` use it without
+importing each other.
 """
 
 from __future__ import annotations
