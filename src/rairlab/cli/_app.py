@@ -11,7 +11,7 @@ import sys
 import typer
 
 from rairlab import __version__
-from rairlab.cli import _demo, _dose, _evidence, _kb, _simulate
+from rairlab.cli import _demo, _dose, _evidence, _export, _kb, _simulate
 from rairlab.errors import RairlabError
 
 __all__ = ["app", "main"]
@@ -48,6 +48,7 @@ app.add_typer(_dose.app, name="dose")
 app.command("evidence")(_evidence.evidence)
 app.add_typer(_kb.app, name="kb")
 app.command("simulate")(_simulate.simulate)
+app.command("export")(_export.export)
 app.command("demo")(_demo.demo)
 
 
