@@ -40,3 +40,14 @@ def test_atomic_open_rejects_append_mode(tmp_path: Path) -> None:
 def test_optional_import_names_the_extra() -> None:
     with pytest.raises(MissingExtraError, match=r"rairlab\[web\]"):
         optional_import("surely_not_an_installed_module_xyz", "web")
+
+
+def test_written_files_get_the_umask_mode_not_0600(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        target = write_text(tmp_path / "plot.txt", "x")
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644
