@@ -69,7 +69,7 @@ def load_yaml_lines(path: Path) -> Any:
     except OSError as exc:
         raise DataFileError(path, f"cannot read the file ({exc.strerror})") from exc
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
