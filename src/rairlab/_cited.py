@@ -110,8 +110,8 @@ def load_cited(package: str, relpath: str) -> CitedTable:
     Examples
     --------
     >>> t = load_cited("rairlab.radiobiology", "data/parameters.yaml")
-    >>> t["rbe_alpha"].provenance
-    'literature'
+    >>> t["rbe_alpha"].provenance  # generic value, not thyroid-specific
+    'assumption'
     """
     resource = files(package).joinpath(relpath)
     where = f"{package.replace('.', '/')}/{relpath}"

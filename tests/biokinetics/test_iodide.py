@@ -72,7 +72,7 @@ def test_mass_balance_and_monotone_response_to_nis() -> None:
     m = bk.iodide_model(nis, 2.0, "withdrawal", 0.8)
     f = m.fractions([0.0, 24.0])
     assert np.all(f.sum(axis=-1) <= 1.0 + 1e-12)
-    np.testing.assert_allclose(f[:, 0].sum(axis=-1), 1.0)
+    np.testing.assert_allclose(f[:, 0].sum(axis=-1), 1.0, rtol=1e-12)
     lesion = m.residence_times(T131)["lesion"]
     assert lesion[0] == 0.0
     assert np.all(np.diff(lesion) > 0)
@@ -103,6 +103,24 @@ def test_large_cohort_is_batched() -> None:
     assert np.all(np.isfinite(ta.lesion_mbq))
 
 
+def test_cohort_equals_patients_one_by_one() -> None:
+    # batching must not mix patients: each row equals the model of that patient alone
+    rng = np.random.default_rng(11)
+    n = 6
+    nis, mass, f_org = rng.uniform(0, 1, n), rng.uniform(0.5, 10, n), rng.uniform(0, 0.9, n)
+    states = ["withdrawal", "rhtsh", "suppressed"] * 2
+    nis[0] = 0.0  # a patient without lesion uptake (degenerate eigenvectors)
+    cohort = bk.iodide_model(nis, mass, states, f_org)
+    t = np.array([0.0, 5.0, 48.0, 300.0])
+    tau = cohort.residence_times(T131)["lesion"]
+    frac = cohort.fractions(t)
+    for p in range(n):
+        one = bk.iodide_model(nis[p], mass[p], states[p], f_org[p])
+        # tolerance: both are exact solutions; differences are round-off only
+        np.testing.assert_allclose(frac[p], one.fractions(t)[0], rtol=1e-9, atol=1e-14)
+        assert tau[p] == pytest.approx(float(one.residence_times(T131)["lesion"][0]), rel=1e-12)
+
+
 def test_bad_inputs() -> None:
     with pytest.raises(InvalidValueError, match="nis_activity"):
         bk.iodide_model(1.5, 1.0)
@@ -110,6 +128,8 @@ def test_bad_inputs() -> None:
         bk.iodide_model(0.5, 1.0, "hypo")
     with pytest.raises(InvalidValueError, match="half_life_h"):
         bk.iodide_model(0.5, 1.0).residence_times(-1.0)
+    with pytest.raises(InvalidValueError, match="nis_activity 3, mass_g 2"):
+        bk.iodide_model([0.1, 0.2, 0.3], [1.0, 2.0])
 
 
 def test_every_parameter_is_cited_and_lesion_scalings_are_assumptions() -> None:

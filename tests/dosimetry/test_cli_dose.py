@@ -13,9 +13,10 @@ from rairlab.cli import main
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "dosimetry"
 LESION = EXAMPLES / "lesion_i124.csv"
 
-# Published decay data for the hand calculation (ICRP Publication 107, 2008,
-# doi:10.1016/j.icrp.2008.10.004): half-lives and I-131's mean non-penetrating
-# energy per decay. Written here, independent of the package's data files.
+# Published decay data for the hand calculation, written here independently of the
+# package's data files: half-lives from ENSDF (NNDC; I-131 8.0252 d, whereas
+# ICRP-107, which the package ships, has 8.0207 d) and I-131's mean non-penetrating
+# energy per decay from ICRP Publication 107 (2008, doi:10.1016/j.icrp.2008.10.004).
 T_HALF_I124_H = 4.1760 * 24
 T_HALF_I131_H = 8.0252 * 24
 DELTA_NP_I131_MEV = 0.1919
@@ -82,7 +83,9 @@ def test_blood_command_json(capsys: pytest.CaptureFixture[str]) -> None:
          "--json"],
     )  # fmt: skip
     assert out["blood_dose_gy_per_gbq"] > 0
-    assert out["max_activity_blood_mbq"] == pytest.approx(2000 / out["blood_dose_gy_per_gbq"])
+    assert out["max_activity_blood_mbq"] == pytest.approx(
+        2000 / out["blood_dose_gy_per_gbq"], rel=1e-12
+    )
 
 
 BAD = {
@@ -93,6 +96,11 @@ BAD = {
     "non_numeric": "time_h,activity_mbq\n4,0.1\n24,x\n48,0.02\n",
     "unknown_unit": "time_h,activity,unit\n4,0.1,MBq\n24,0.05,rad\n48,0.02,MBq\n",
     "too_few_points": "time_h,activity_mbq\n4,0.1\n24,0.05\n",
+    "negative_activity": "time_h,activity_mbq\n4,0.1\n24,-0.05\n48,0.02\n",
+    "above_administered": "time_h,activity_mbq\n4,0.1\n24,75\n48,0.02\n",
+    "ragged_row": "time_h,activity_mbq\n4,0.1\n24\n48,0.02\n",
+    "empty_file": "",
+    "activity_without_unit": "time_h,activity\n4,0.1\n24,0.05\n48,0.02\n",
 }
 
 
@@ -117,6 +125,24 @@ def test_unknown_nuclide_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert "Unknown nuclide 'I-999'" in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--target-gy", "inf"), ("--max-activity-mbq", "nan"), ("--recovery", "0"),
+     ("--mass-g", "-1"), ("--administered-mbq", "nan"), ("--predict", "I-999")],
+)  # fmt: skip
+def test_bad_option_values_exit_2_with_one_line(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["dose", "lesion", "--nuclide", "I-124", "--measurements", str(LESION),
+            "--mass-g", "2", "--administered-mbq", "74", option, value, "--json"]  # fmt: skip
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = captured.err.strip()
+    assert err.startswith("error: ")
     assert len(err.splitlines()) == 1
 
 

@@ -65,6 +65,9 @@ def test_activity_for_target_and_default_target() -> None:
     assert float(activity_for_dose(4.0, 20.0)) == pytest.approx(5000.0, rel=1e-12)
     assert float(activity_for_dose(4.0)) == pytest.approx(5000.0, rel=1e-12)  # 20 Gy default
     assert math.isinf(float(activity_for_dose(0.0, 20.0)))
+    for bad in (0.0, -20.0, math.inf, math.nan):
+        with pytest.raises(InvalidValueError, match="target_gy"):
+            activity_for_dose(4.0, bad)
 
 
 def _mono(tau_bio_h: float, uptake: float, nuclide: str = "I-131") -> Measurements:
@@ -98,6 +101,12 @@ def test_recovery_coefficient_scales_the_dose_inversely() -> None:
         ({"recovery": 1.5}, "--recovery"),
         ({"target_gy": -1.0}, "--target-gy"),
         ({"max_activity_mbq": 0.0}, "--max-activity-mbq"),
+        ({"mass_g": math.nan}, "--mass-g"),
+        ({"recovery": math.nan}, "--recovery"),
+        ({"target_gy": math.inf}, "--target-gy"),
+        ({"target_gy": math.nan}, "--target-gy"),
+        ({"max_activity_mbq": math.inf}, "--max-activity-mbq"),
+        ({"max_activity_mbq": math.nan}, "--max-activity-mbq"),
     ],
 )
 def test_bad_parameters_name_the_option(kwargs: dict[str, float], param: str) -> None:

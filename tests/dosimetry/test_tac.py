@@ -72,6 +72,25 @@ def test_reported_uncertainty_matches_replicate_spread() -> None:
     assert np.mean(tias) == pytest.approx(0.01 / lam, rel=0.02)
 
 
+def test_parameter_the_data_do_not_determine_has_no_standard_error() -> None:
+    # Mono-exponential data fitted with uptake-washout: the uptake rate k runs off to
+    # where it no longer changes the curve at the samples. curve_fit's pseudo-inverse
+    # reported sd(k) = 0; it must be undefined (nan), the others stay finite.
+    t = np.array([4.0, 24.0, 48.0, 96.0])
+    y = 0.001 * np.exp(-(LN2 / T_PHYS + LN2 / 60.0) * t)
+    fit = fit_tac(t, y, T_PHYS, model="bi").best
+    assert fit.params["k_per_h"] > 1.0
+    assert math.isnan(fit.params_sd["k_per_h"])
+    assert np.isfinite(fit.params_sd["a"])
+    assert np.isfinite(fit.params_sd["mu1_per_h"])
+    # a well-determined fit keeps every standard error, also with a rate on its bound
+    good = fit_tac(t, y, T_PHYS, model="mono").best
+    assert all(np.isfinite(v) for v in good.params_sd.values())
+    slow = fit_tac(t, 0.01 * np.exp(-LN2 / (2 * T_PHYS) * t), T_PHYS, model="mono").best
+    assert slow.params["mu1_per_h"] < 1e-12
+    assert all(np.isfinite(v) for v in slow.params_sd.values())
+
+
 def test_auto_with_four_points_uses_only_models_with_defined_aicc() -> None:
     t = np.array([4.0, 24.0, 48.0, 96.0])
     y = 0.001 * np.exp(-0.02 * t)
@@ -86,6 +105,17 @@ def test_explicit_model_with_too_few_points_is_an_error() -> None:
         fit_tac([1.0, 2.0, 3.0], [0.3, 0.2, 0.1], T_PHYS, model="biexp")
     with pytest.raises(InvalidValueError, match="model"):
         fit_tac([1.0, 2.0, 3.0], [0.3, 0.2, 0.1], T_PHYS, model="spline")
+
+
+def test_degenerate_data_give_no_warning_and_a_clean_error() -> None:
+    # filterwarnings = error: an overflow in the uncertainty propagation used to escape
+    t = np.array([4.0, 24.0, 48.0, 96.0])
+    res = fit_tac(t, [1e-302, 1e298, 1e-3, 0.0], T_PHYS, model="mono")
+    assert math.isnan(res.best.tia_sd_h)
+    with pytest.raises(InvalidValueError) as info:
+        fit_tac(t, np.zeros(4), T_PHYS, model="mono")
+    assert str(info.value).count("Invalid") == 1
+    assert "did not converge" in str(info.value)
 
 
 def test_redecay_i124_to_i131_changes_only_physical_decay() -> None:
@@ -121,6 +151,8 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("time_h,activity\n4,1\n24,1\n48,1\n", "needs a 'unit' column"),
         ("time_h,percent_ia\n4,0.1\n24,-0.08\n48,0.05\n", "line 3, column 'percent_ia'"),
         ("", "no header"),
+        ("time_h,percent_ia\n4,0.1\n24,180\n48,0.05\n", "line 3, column 'percent_ia': 180 %"),
+        ("time_h,activity_mbq\n4,0.1\n24,80\n48,0.05\n", "108.1 % of the administered"),
     ],
 )
 def test_each_bad_csv_is_one_clear_input_error(tmp_path: Path, text: str, message: str) -> None:

@@ -221,13 +221,27 @@ def iodide_model(
     mass = _as_cohort("mass_g", mass_g, 0.0, np.inf)
     f_org = _as_cohort("organification_fraction", organification_fraction, 0.0, 0.999)
     remnant = _as_cohort("remnant_fraction", remnant_fraction, 0.0, 1.0)
-    states = [tsh_state] if isinstance(tsh_state, str) else list(tsh_state)
-    for s in states:
+    # One look-up per distinct state, not per patient.
+    names, which = np.unique(np.atleast_1d(np.asarray(tsh_state, dtype=str)), return_inverse=True)
+    for s in names:
         if s not in TSH_STATES:
-            raise UnknownNameError("TSH state", s, TSH_STATES)
-    uptake = np.array([les.value(f"tsh_uptake_factor_{s}") for s in states])
-    renal = np.array([les.value(f"renal_clearance_factor_{s}") for s in states])
-    n = int(np.broadcast_shapes(nis.shape, mass.shape, f_org.shape, remnant.shape, uptake.shape)[0])
+            raise UnknownNameError("TSH state", str(s), TSH_STATES)
+    uptake = np.array([les.value(f"tsh_uptake_factor_{s}") for s in names])[which.reshape(-1)]
+    renal = np.array([les.value(f"renal_clearance_factor_{s}") for s in names])[which.reshape(-1)]
+    shapes = {
+        "nis_activity": nis.shape,
+        "mass_g": mass.shape,
+        "organification_fraction": f_org.shape,
+        "remnant_fraction": remnant.shape,
+        "tsh_state": uptake.shape,
+    }
+    try:
+        n = int(np.broadcast_shapes(*shapes.values())[0])
+    except ValueError:
+        given = ", ".join(f"{k} {v[0]}" for k, v in shapes.items())
+        raise InvalidValueError(
+            "cohort sizes", given, "one value for all patients or one per patient (equal lengths)"
+        ) from None
     nis, mass, f_org, remnant, uptake, renal = (
         np.broadcast_to(a, (n,)) for a in (nis, mass, f_org, remnant, uptake, renal)
     )

@@ -34,9 +34,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rairlab._cited import CitedTable, load_cited
-from rairlab.dosimetry._measurements import ACTIVITY_UNITS, read_csv_columns
+from rairlab.dosimetry._measurements import read_csv_columns
 from rairlab.dosimetry._nuclides import get_nuclide
 from rairlab.dosimetry._tac import TacAnalysis, fit_tac
+from rairlab.dosimetry._units import ACTIVITY_UNITS, MBQ_PER_GBQ
 from rairlab.errors import InputFileError, InvalidValueError
 
 __all__ = [
@@ -111,7 +112,7 @@ def max_activity_blood_mbq(dose_gy_per_gbq: ArrayLike) -> NDArray[np.float64]:
     """
     limit = eanm_blood_constants().value("blood_dose_limit")
     d = np.asarray(dose_gy_per_gbq, dtype=float)
-    return np.asarray(np.where(d > 0, limit / np.where(d > 0, d, 1.0) * 1e3, np.inf))
+    return np.asarray(np.where(d > 0, limit / np.where(d > 0, d, 1.0) * MBQ_PER_GBQ, np.inf))
 
 
 def max_activity_retention_mbq(

@@ -75,8 +75,21 @@ class VoxelKernel:
         req = " x ".join(f"{v:g}" for v in self.requested_voxel_size_mm)
         return (
             f"No {self.nuclide} kernel for {req} mm voxels; used the nearest available "
-            f"({self.voxel_size_mm:g} mm) without rescaling, so doses are approximate."
+            f"({self.voxel_size_mm:g} mm) scaled by the voxel-mass ratio "
+            f"{self.mass_ratio:.4g} (energy per decay conserved, spatial spread of the "
+            f"{self.voxel_size_mm:g} mm kernel), so doses are approximate."
         )
+
+    @property
+    def mass_ratio(self) -> float:
+        """Kernel voxel volume / requested voxel volume (1 when loaded by size).
+
+        Multiplying the kernel by it keeps the energy absorbed per decay,
+        ``Σ S·m``, equal to the kernel's own when applied to the requested voxels.
+        """
+        if self.requested_voxel_size_mm is None:
+            return 1.0
+        return float(self.voxel_size_mm**3 / np.prod(self.requested_voxel_size_mm))
 
 
 def _metadata() -> dict[str, object]:

@@ -25,10 +25,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rairlab._cited import CitedTable, load_cited
-from rairlab.dosimetry._measurements import ACTIVITY_UNITS, Measurements
+from rairlab.dosimetry._measurements import Measurements
 from rairlab.dosimetry._nuclides import get_nuclide
 from rairlab.dosimetry._svalues import sphere_s_value
 from rairlab.dosimetry._tac import TacAnalysis, fit_tac, redecay
+from rairlab.dosimetry._units import ACTIVITY_UNITS, BQ_PER_GBQ, MBQ_PER_GBQ, SECONDS_PER_HOUR
 from rairlab.errors import InvalidValueError
 
 __all__ = [
@@ -41,9 +42,6 @@ __all__ = [
 ]
 
 _PKG = "rairlab.dosimetry"
-SECONDS_PER_HOUR = 3600.0
-BQ_PER_GBQ = 1e9
-MBQ_PER_GBQ = 1e3
 
 
 def lesion_thresholds() -> CitedTable:
@@ -117,11 +115,12 @@ def activity_for_dose(
     5000.0
     """
     target = trial_criteria().value("target_lesion_dose") if target_gy is None else target_gy
+    tg = np.asarray(target, dtype=float)
+    if not np.all(np.isfinite(tg)) or np.any(tg <= 0):
+        raise InvalidValueError("target_gy", target_gy, "finite doses > 0 Gy")
     d = np.asarray(dose_gy_per_gbq, dtype=float)
     with np.errstate(divide="ignore"):
-        return np.asarray(
-            np.where(d > 0, np.asarray(target) / np.where(d > 0, d, 1.0), np.inf) * MBQ_PER_GBQ
-        )
+        return np.asarray(np.where(d > 0, tg / np.where(d > 0, d, 1.0), np.inf) * MBQ_PER_GBQ)
 
 
 @dataclass(frozen=True)
@@ -248,11 +247,11 @@ def lesion_dosimetry(
     if not 0 < recovery <= 1:
         raise InvalidValueError("--recovery", recovery, "a recovery coefficient in (0, 1]")
     target = trial_criteria().value("target_lesion_dose") if target_gy is None else target_gy
-    if not target > 0:
-        raise InvalidValueError("--target-gy", target_gy, "a dose > 0 Gy")
+    if not (target > 0 and math.isfinite(target)):
+        raise InvalidValueError("--target-gy", target_gy, "a finite dose > 0 Gy")
     a_max = _default_max_activity_mbq() if max_activity_mbq is None else max_activity_mbq
-    if not a_max > 0:
-        raise InvalidValueError("--max-activity-mbq", max_activity_mbq, "an activity > 0 MBq")
+    if not (a_max > 0 and math.isfinite(a_max)):
+        raise InvalidValueError("--max-activity-mbq", max_activity_mbq, "a finite activity > 0 MBq")
     frac = measurements.fraction / recovery
     if therapy.name != measured.name:
         frac = redecay(measurements.times_h, frac, measured.half_life_h, therapy.half_life_h)

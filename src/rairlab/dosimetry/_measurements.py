@@ -18,14 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from rairlab.dosimetry._units import ACTIVITY_UNITS
 from rairlab.errors import InputFileError, InvalidValueError
 
 __all__ = ["ACTIVITY_UNITS", "Measurements", "read_csv_columns", "read_measurements"]
 
 Array = NDArray[np.float64]
 MIN_POINTS = 3
-# Unit definitions (1 Ci = 3.7e10 Bq exactly), in MBq per unit.
-ACTIVITY_UNITS = {"Bq": 1e-6, "kBq": 1e-3, "MBq": 1.0, "GBq": 1e3, "uCi": 0.037, "mCi": 37.0}
 _UNIT_ALIASES = {k.lower(): k for k in ACTIVITY_UNITS} | {"µci": "uCi", "μci": "uCi"}
 _PERCENT = {"%ia", "percent_ia", "%"}
 
@@ -147,7 +146,8 @@ def read_measurements(
     * ``time_h, activity, unit`` — unit per row: Bq, kBq, MBq, GBq, uCi, mCi
       (need `administered_mbq`) or ``%IA``.
 
-    Values are as measured at each time, not decay-corrected.
+    Values are as measured at each time, not decay-corrected, so none may
+    exceed the administered activity.
 
     Raises
     ------
@@ -213,6 +213,14 @@ def read_measurements(
                     f"line {lineno}: unknown unit {u!r}; "
                     f"accepted: {', '.join(ACTIVITY_UNITS)}, %IA",
                 )
+    for lineno, f in zip(numbers, frac, strict=True):
+        if f > 1.0:
+            raise InputFileError(
+                where,
+                f"line {lineno}, column {col!r}: {100.0 * f:.4g} % of the administered "
+                "activity; a measured activity cannot exceed it (check the unit and "
+                "--administered-mbq)",
+            )
     return Measurements(
         times_h=np.asarray(data["time_h"], dtype=float),
         fraction=frac,

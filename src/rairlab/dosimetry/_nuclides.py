@@ -19,15 +19,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rairlab.dosimetry._data import DATA_DIR, assumption, load_yaml
+from rairlab.dosimetry._units import MEV_TO_J, SECONDS_PER_HOUR
 from rairlab.errors import DataFileError, UnknownNameError
 
 __all__ = ["MEV_TO_J", "Daughter", "Nuclide", "get_nuclide", "nuclide_names"]
 
-#: Joule per MeV (exact: the 2019 SI fixes the elementary charge).
-MEV_TO_J = 1.602176634e-13
-
 _NUCLIDE_FILE = "icrp107/nuclides.yaml"
-_HOURS_PER_UNIT = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "y": 24.0 * 365.25}
+_HOURS_PER_UNIT = {"s": 1 / SECONDS_PER_HOUR, "m": 1 / 60, "h": 1.0, "d": 24.0, "y": 24.0 * 365.25}
 _ELECTRON_TYPES = ("IE", "auger")
 _ALPHA_TYPES = ("alpha",)
 _LOCAL_TYPES = ("alpha recoil",)
@@ -108,7 +106,7 @@ class Nuclide:
     @property
     def decay_constant_per_s(self) -> float:
         """Physical decay constant in 1/s."""
-        return self.decay_constant_per_h / 3600.0
+        return self.decay_constant_per_h / SECONDS_PER_HOUR
 
     @property
     def delta_np_mev(self) -> float:

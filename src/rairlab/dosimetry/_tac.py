@@ -14,10 +14,12 @@ points, then physical decay after the last point.
 
 Fits are weighted least squares with a constant relative error
 (``scipy.optimize.curve_fit``, bounds, ``absolute_sigma=False``); parameter
-standard errors come from the covariance matrix, and the time-integrated
-activity's by first-order propagation. ``auto`` picks the parametric model of
-least AICc, ``n ln(RSS/n) + 2K + 2K(K+1)/(n−K−1)`` with ``K`` the number of
-model parameters; a model is eligible only where ``n > K + 1``.
+standard errors come from the covariance matrix (``nan`` for a parameter the
+data do not determine, e.g. an uptake rate far faster than the first sample),
+and the time-integrated activity's by first-order propagation. ``auto`` picks
+the parametric model of least AICc, ``n ln(RSS/n) + 2K + 2K(K+1)/(n−K−1)``
+with ``K`` the number of model parameters; a model is eligible only where
+``n > K + 1``.
 
 References
 ----------
@@ -50,6 +52,9 @@ _PARAM_NAMES = {
     "biexp": ("a", "b", "mu1_per_h", "k_per_h"),
 }
 Array = NDArray[np.float64]
+# Singular values of the relative-sensitivity Jacobian below this fraction of the
+# largest mark a direction the data do not determine (numerical tolerance).
+_RANK_RTOL = 1e-6
 
 
 def _curve(model: str, lam_p: float) -> Callable[..., Array]:
@@ -187,6 +192,32 @@ def _bounds(model: str) -> tuple[list[float], list[float]]:
     return [0.0, -inf, 0.0, 1e-9], [inf, inf, inf, inf]
 
 
+def _unidentified(
+    f: Callable[..., Array], t: Array, p: Array, sigma: Array, floor: Array
+) -> NDArray[np.bool_]:
+    """Parameters the data do not determine: those in a near-null direction of the Jacobian.
+
+    ``curve_fit`` ('trf') inverts a rank-deficient Jacobian with a pseudo-inverse,
+    which gives such parameters a standard error of 0 instead of an undefined one.
+    The Jacobian of the weighted residuals is taken with respect to relative
+    parameter changes, so that the test does not depend on the parameters' units;
+    `floor` (the physical decay constant for rates, the largest value for
+    amplitudes) sets the step of a parameter at or near 0, e.g. on its bound.
+    """
+    scale = np.maximum(np.abs(p), floor)
+    jac = np.empty((t.size, p.size))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(p.size):  # k <= 4 parameters, central differences
+            step = np.zeros_like(p)
+            step[i] = 1e-6 * scale[i]
+            jac[:, i] = (f(t, *(p + step)) - f(t, *(p - step))) / (2e-6 * sigma)
+        if not np.all(np.isfinite(jac)):
+            return np.ones(p.size, dtype=bool)
+        _, sv, vt = np.linalg.svd(jac, full_matrices=False)
+    null = vt[sv <= _RANK_RTOL * sv[0]] if sv[0] > 0 else vt
+    return np.asarray(np.any(np.abs(null) > 1e-3, axis=0))
+
+
 def _fit_parametric(model: str, t: Array, y: Array, half_life_h: float) -> TacFit:
     lam_p = math.log(2.0) / half_life_h
     f = _curve(model, lam_p)
@@ -209,6 +240,7 @@ def _fit_parametric(model: str, t: Array, y: Array, half_life_h: float) -> TacFi
         raise InvalidValueError("model", model, "a model that converges on these data")
     rss, p, cov = best
     n, k = len(t), _N_PARAMS[model]
+    names = _PARAM_NAMES[model]
     tia = _integral(model, lam_p, p)
     grad = np.zeros(k)
     for i in range(k):
@@ -217,15 +249,20 @@ def _fit_parametric(model: str, t: Array, y: Array, half_life_h: float) -> TacFi
         up[i] += h
         dn[i] -= h
         grad[i] = (_integral(model, lam_p, up) - _integral(model, lam_p, dn)) / (2 * h)
-    var = float(grad @ cov @ grad) if np.all(np.isfinite(cov)) else math.nan
-    sd = np.sqrt(np.clip(np.diag(cov), 0, None)) if np.all(np.isfinite(cov)) else np.full(k, np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite_cov = bool(np.all(np.isfinite(cov)))
+        var = float(grad @ cov @ grad) if finite_cov else math.nan
+        sd = np.sqrt(np.clip(np.diag(cov), 0, None)) if finite_cov else np.full(k, np.nan)
+    if not math.isfinite(var):
+        var = math.nan
+    floor = np.array([lam_p if nm.endswith("_per_h") else float(np.max(np.abs(y))) for nm in names])
+    sd = np.where(_unidentified(f, t, p, sigma, floor), np.nan, sd)
     rss_floor = max(rss, 1e-12 * n)
     aicc = (
         n * math.log(rss_floor / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
         if n > k + 1
         else math.nan
     )
-    names = _PARAM_NAMES[model]
     return TacFit(
         model=model,
         params={nm: float(v) for nm, v in zip(names, p, strict=True)},
@@ -318,8 +355,8 @@ def fit_tac(
             continue
         try:
             fits[name] = _fit_parametric(name, t, y, half_life_h)
-        except InvalidValueError as exc:
-            skipped[name] = str(exc)
+        except InvalidValueError:
+            skipped[name] = "the fit did not converge on these data"
     if model not in ("auto", "trapezoid") and model not in fits:
         raise InvalidValueError("--model", model, f"a model that fits ({skipped[model]})")
     if model != "auto":

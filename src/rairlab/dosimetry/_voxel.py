@@ -4,7 +4,9 @@ Two methods turn a time-integrated activity (TIA) image in MBq·h per voxel into
 absorbed dose in Gy:
 
 * ``"kernel"``: FFT convolution of the TIA with a voxel S-value kernel
-  (``D = Ã ⊛ S``, Bolch et al. 1999, MIRD Pamphlet 17);
+  (``D = Ã ⊛ S``, Bolch et al. 1999, MIRD Pamphlet 17); where no kernel of the
+  image's voxel size is shipped, the nearest one is scaled by the voxel-mass
+  ratio ``h_k³ / (h_x h_y h_z)`` so that the energy absorbed per decay is kept;
 * ``"local"``: local energy deposition, the non-penetrating energy of each decay
   absorbed in its own voxel (``D = Ã·Δnp / m_voxel``); penetrating photons ignored.
 
@@ -30,6 +32,7 @@ from scipy import fft as sp_fft
 
 from rairlab.dosimetry._kernels import VoxelKernel, voxel_kernel
 from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
+from rairlab.dosimetry._units import BQ_S_PER_MBQ_H
 from rairlab.errors import InvalidValueError
 
 __all__ = [
@@ -40,7 +43,6 @@ __all__ = [
     "voxel_dose",
 ]
 
-_BQ_S_PER_MBQ_H = 3.6e9  # unit conversion: 1 MBq·h = 1e6 Bq × 3600 s
 Method = Literal["kernel", "local"]
 
 
@@ -147,7 +149,9 @@ def voxel_dose(
     size_t = (float(size[0]), float(size[1]), float(size[2]))
     if method == "kernel":
         kern = voxel_kernel(size, nuc.name)
-        dose = _BQ_S_PER_MBQ_H * _convolve_same(tia, kern.values)
+        # A kernel of another voxel size is scaled by the voxel-mass ratio, so that
+        # the energy absorbed per decay (Σ S·m) is the kernel's own (1 for a size match).
+        dose = (BQ_S_PER_MBQ_H * kern.mass_ratio) * _convolve_same(tia, kern.values)
         # FFT round-off can leave tiny negatives where the dose is ~0.
         np.maximum(dose, 0.0, out=dose)
         notes = () if kern.exact else (kern.note,)
@@ -158,7 +162,7 @@ def voxel_dose(
         if not np.isfinite(density_g_cm3) or density_g_cm3 <= 0:
             raise InvalidValueError("density_g_cm3", density_g_cm3, "a positive density")
         mass_kg = float(np.prod(size)) * 1e-3 * density_g_cm3 * 1e-3  # mm³ → cm³ → g → kg
-        dose = tia * (_BQ_S_PER_MBQ_H * nuc.delta_np_gy_kg_per_bq_s / mass_kg)
+        dose = tia * (BQ_S_PER_MBQ_H * nuc.delta_np_gy_kg_per_bq_s / mass_kg)
         note = "Local deposition: non-penetrating energy absorbed in its voxel, photons ignored."
         return VoxelDose(dose, "local", nuc.name, size_t, None, (note,))
     raise InvalidValueError("method", method, "'kernel' or 'local'")

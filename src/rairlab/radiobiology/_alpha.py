@@ -4,7 +4,8 @@ Densely ionizing alpha tracks cause damage that is neither repaired between
 tracks nor dose-rate dependent in the LQ sense, so the BED of an alpha dose is
 taken as linear: ``BED_α = RBE · D`` (the quadratic, repairable term is
 neglected). The RBE is a parameter; the default is the generic value of MIRD
-Pamphlet 22 kept in ``radiobiology/data/parameters.yaml``.
+Pamphlet 22 kept in ``radiobiology/data/parameters.yaml``, marked an
+assumption because no value for At-211 in thyroid cancer exists.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Surviving clonogens after a biologically effective dose follow a Poisson law
 with mean ``N exp(-α BED)``, so ``TCP = exp(-N exp(-α BED))``. With α varying
-between patients as a normal distribution (mean ᾱ, sd σ, truncated at 0), the
-population TCP is the average of that expression over α, computed here by
-Gauss–Hermite quadrature (deterministic, vectorized).
+between patients as a normal distribution (mean ᾱ, sd σ; quadrature nodes
+below 0 are set to α = 0, i.e. clipped, not renormalised), the population TCP
+is the average of that expression over α, computed here by Gauss–Hermite
+quadrature (deterministic, vectorized).
 """
 
 from __future__ import annotations

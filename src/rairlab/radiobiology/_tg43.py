@@ -9,8 +9,10 @@ with air-kerma strength ``S_K`` (U = µGy m² h⁻¹), dose-rate constant Λ, th
 point-source radial dose function ``g_P`` and the 1D anisotropy factor
 ``φ_an``. The consensus tables give the line-source ``g_L``; it is converted
 with the geometry functions, ``g_P(r) = g_L(r) · [G_L(r)/G_L(r₀)] · (r/r₀)²``
-with ``G_L(r, 90°) = 2 arctan(L / 2r) / (L r)`` (TG-43U1 eq. 4 and 11). The
-seed data live in ``radiobiology/data/tg43u1/``.
+with ``G_L(r, 90°) = 2 arctan(L / 2r) / (L r)`` (TG-43U1 eq. 4 and 11). Both
+tables are interpolated linearly; ``φ_an`` is tabulated for 0.5–5 cm only and
+takes its nearest tabulated value outside that range. The seed data live in
+``radiobiology/data/tg43u1/``.
 """
 
 from __future__ import annotations
