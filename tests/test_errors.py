@@ -47,6 +47,16 @@ def test_unknown_name_suggests_close_matches_and_names_the_value() -> None:
     assert "\n" not in msg
 
 
+def test_unknown_name_puts_extra_suggestions_first() -> None:
+    err = UnknownNameError(
+        "alteration", "XYZ1 V600E", ["BRAF p.V600E", "XYZ1 V600"], also=["BRAF p.V600E"]
+    )
+    assert err.suggestions[0] == "BRAF p.V600E"
+    assert len(err.suggestions) == len(set(err.suggestions))
+    assert "Did you mean 'BRAF p.V600E'" in str(err)
+    assert pickle.loads(pickle.dumps(err)).suggestions == err.suggestions
+
+
 def test_unknown_name_lists_short_choice_sets() -> None:
     err = UnknownNameError("TSH state", "high", ["suppressed", "withdrawal", "rhTSH"])
     assert "rhTSH, suppressed, withdrawal" in str(err)

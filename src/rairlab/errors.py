@@ -74,15 +74,23 @@ class UnknownNameError(RairlabError, LookupError):
         The accepted names; the closest ones are suggested.
     hint
         Where to see every accepted name, e.g. ``"rairlab evidence --list agents"``.
+    also
+        Names to suggest before the close spelling matches (e.g. found from a part
+        of `name`).
     """
 
     def __init__(
-        self, kind: str, name: str, choices: Iterable[str] = (), hint: str | None = None
+        self,
+        kind: str,
+        name: str,
+        choices: Iterable[str] = (),
+        hint: str | None = None,
+        also: Iterable[str] = (),
     ) -> None:
         choices = list(choices)
         self.kind = kind
         self.name = name
-        self.suggestions = close_matches(name, choices)
+        self.suggestions = list(dict.fromkeys([*also, *close_matches(name, choices)]))[:3]
         msg = f"Unknown {kind} {name!r}."
         if self.suggestions:
             msg += " Did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"

@@ -99,7 +99,9 @@ def test_cli_on_fixture(clean_dir: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_cli_human_output(clean_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evidence", "--path", str(clean_dir), "--drug", "dabrafenib"]) == 0
     out = capsys.readouterr().out
-    assert "Agents and outcomes" in out
+    for title in ("Agents", "Outcomes", "Trials"):
+        assert f"\n{title}" in out
+    assert "OUT-055" in out
     assert "Research use only" in out
 
 

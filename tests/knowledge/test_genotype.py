@@ -142,3 +142,35 @@ def test_shipped_names_resolve_to_their_own_record() -> None:
         if parse_genotype(name, kb).ids != (rid,)
     ]
     assert wrong == []
+
+
+# ------------------------------------------------------------------ shipped data, arbitrary text
+
+_SHIPPED = load_knowledge()
+_SHIPPED_NAMES = sorted(
+    {n for a in _SHIPPED.alterations for n in (a.id, a.notation, *a.aliases)}
+    | {n for g in _SHIPPED.genes for n in (g.symbol, *g.aliases)}
+)
+_PIECES = ("V600E", "p.", "::", "-", "/", "+", " wt", "fs*3", "del", "Q61R", "fusion", " mut")
+_WORD = st.one_of(st.sampled_from(_SHIPPED_NAMES), st.sampled_from(_PIECES), st.text(max_size=6))
+_SHIPPED_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.lists(_WORD, max_size=5).map("".join),
+    st.lists(_WORD, max_size=4).map(" ".join),
+    st.lists(_WORD, max_size=4).map("; ".join),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_SHIPPED_TEXT)
+def test_shipped_arbitrary_text_raises_only_rairlab_errors(text: str) -> None:
+    """Real names, notation fragments and noise mixed: a genotype that round-trips, or a
+    RairlabError (anything else fails the test)."""
+    try:
+        g = parse_genotype(text, _SHIPPED)
+    except RairlabError as exc:
+        message = str(exc)
+    else:
+        assert parse_genotype(str(g), _SHIPPED) == g
+        return
+    assert "\n" not in message  # the CLI prints it as one line

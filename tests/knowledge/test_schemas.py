@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from rairlab.errors import InvalidValueError
 from rairlab.knowledge import (
     EvidenceLevel,
     Interaction,
@@ -99,3 +100,8 @@ def test_named_trials_without_nct_id_are_found_by_acronym() -> None:
         trial = kb.trial(acronym.lower())
         assert trial.nct_id is None
         assert trial.acronym == acronym
+
+
+def test_unknown_study_type_is_an_invalid_value_naming_the_choices() -> None:
+    with pytest.raises(InvalidValueError, match=r"'phase4'.*phase3_trial"):
+        evidence_level("phase4")

@@ -177,7 +177,8 @@ def evidence(
     UnknownNameError
         For a name the knowledge base does not know (with close matches).
     InvalidValueError
-        If no criterion is given.
+        If no criterion is given, a criterion is blank, or the alteration text
+        names no alteration (``"wild type"``).
 
     Examples
     --------
@@ -185,20 +186,27 @@ def evidence(
     >>> report.query["alteration"]
     'BRAF V600E'
     """
-    if not any((alteration, drug, gene, trial)):
+    query = {"alteration": alteration, "drug": drug, "gene": gene, "trial": trial}
+    for name, value in query.items():
+        if value is not None and not value.strip():
+            raise InvalidValueError(name, value, f"a non-empty {name} name")
+    if not any(query.values()):
         raise InvalidValueError(
-            "query", None, "at least one of alteration, drug, gene or trial (or --list)"
+            "query", "(nothing)", "at least one of alteration, drug, gene or trial (or --list)"
         )
     if kb is None:
         from rairlab.knowledge._loader import load_knowledge
 
         kb = load_knowledge()
-    query = {"alteration": alteration, "drug": drug, "gene": gene, "trial": trial}
 
     related: list[RelatedAlteration] = []
     genes: set[str] = set()
     if alteration:
         queried = [kb.alteration(pa.id) for pa in parse_genotype(alteration, kb)]
+        if not queried:
+            raise InvalidValueError(
+                "alteration", alteration, "an alteration; the text names none (wild type)"
+            )
         related = _related(kb, queried)
         genes |= {g for a in queried for g in (a.gene, a.partner) if g}
     if gene:

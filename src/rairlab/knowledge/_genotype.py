@@ -237,7 +237,11 @@ def _unknown(kb: KnowledgeBase, idx: _Index, part: str, why: str = "") -> Unknow
         of_gene = [a.notation for a in kb.alterations if gene.symbol in (a.gene, a.partner)]
         listed = ", ".join(repr(n) for n in of_gene) or "none"
         hint += f" ({why + '; ' if why else ''}{gene.symbol} records: {listed})"
-    return UnknownNameError("alteration", part.strip(), idx.choices, hint=hint)
+    # a known variant or alias inside the text ("XYZ1 V600E" -> BRAF p.V600E)
+    words = part.split()
+    pieces = [" ".join(words[k:]) for k in range(1, len(words))] + words
+    also = [idx.keys[_key(p)].notation for p in pieces if _key(p) in idx.keys]
+    return UnknownNameError("alteration", part.strip(), idx.choices, hint=hint, also=also)
 
 
 def parse_genotype(text: str, kb: KnowledgeBase | None = None) -> Genotype:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from rairlab.errors import InvalidValueError
+
 __all__ = [
     "AgentKind",
     "AlterationType",
@@ -239,8 +241,8 @@ def evidence_level(study_type: StudyType | str) -> EvidenceLevel:
 
     Raises
     ------
-    ValueError
-        If `study_type` is not a known study type.
+    InvalidValueError
+        If `study_type` is not a known study type (a `ValueError`).
 
     Examples
     --------
@@ -249,4 +251,8 @@ def evidence_level(study_type: StudyType | str) -> EvidenceLevel:
     >>> evidence_level(StudyType.PHASE3_TRIAL).value
     'A'
     """
-    return _LEVEL_OF[StudyType(study_type)]
+    try:
+        return _LEVEL_OF[StudyType(study_type)]
+    except ValueError:
+        accepted = "one of " + ", ".join(s.value for s in StudyType)
+        raise InvalidValueError("study_type", study_type, accepted) from None
