@@ -33,6 +33,8 @@ kb-lint: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev lint typecheck kb-lint
 	$(BIN)/python -m pytest -q
+	@echo "network tests again on the NumPy fallback path (no numba kernels):"
+	RAIRLAB_NO_NUMBA=1 $(BIN)/python -m pytest -q tests/network
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -7,8 +7,10 @@ random exposures, environments, extra loss-of-function scales and clamps):
 
 * rairlab's batched steady state (:func:`rairlab.network.steady_state`) and
   30-day time course (0-720 h, daily output, from the unperturbed steady state;
-  the solver's default tolerances) at each cohort size, with non-converged /
-  incomplete patients counted (nothing is hidden);
+  tolerances ``--rtol``/``--atol``) at each cohort size, with non-converged /
+  incomplete patients counted (nothing is hidden); compiled kernels (Numba, when
+  installed) are compiled or loaded from cache before timing, and that time is
+  printed in the header;
 * libRoadRunner on the exported SBML, patient by patient (CVODE time course with
   its default tolerances, ``steadyState()`` with ``conservedMoietyAnalysis``):
   ``--rr-patients`` patients are timed and the per-patient rate is extrapolated;
@@ -23,6 +25,7 @@ mechanistic network"): steady state >= 300x libRoadRunner, time course >= 50x.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import time
@@ -33,6 +36,7 @@ import numpy as np
 from rairlab.network import (
     CompiledModel,
     Conditions,
+    _kernels,
     compile_model,
     conditions,
     steady_state,
@@ -100,6 +104,12 @@ class Row:
         return None if self.seconds is None else self.n / self.seconds
 
 
+def _numba_version() -> str:
+    import numba
+
+    return str(numba.__version__)
+
+
 def _peak_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
@@ -112,11 +122,18 @@ def main() -> None:
     parser.add_argument("--budget-s", type=float, default=120.0)
     parser.add_argument("--mem-gib", type=float, default=8.0)
     parser.add_argument("--seed", type=int, default=20230939)
+    parser.add_argument("--rtol", type=float, default=5e-5, help="time-course rtol")
+    parser.add_argument("--atol", type=float, default=1e-7, help="time-course atol")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     model = compile_model()
     x0 = steady_state(model, conditions(model, 1)).x[0]
     rows: list[Row] = []
+    t0 = time.perf_counter()  # JIT warm-up (compile or load the kernels' cache)
+    warm = conditions(model, 2)
+    steady_state(model, warm)
+    time_course(model, warm, TIMES, x0, rtol=args.rtol, atol=args.atol)
+    jit_s = time.perf_counter() - t0
 
     # libRoadRunner, patient by patient, on the first rr-patients of the smallest cohort
     cohort = random_patients(
@@ -186,9 +203,12 @@ def main() -> None:
                 if n >= k and "steady state" not in diffs:
                     diffs[task] = float(np.nanmax(np.abs(ss.x[:k] - rr_ss.x)))
             else:
-                tc = time_course(model, cond, TIMES, x0)
+                tc = time_course(model, cond, TIMES, x0, rtol=args.rtol, atol=args.atol)
                 sec, bad = time.perf_counter() - t0, int((~tc.completed).sum())
-                note = f"steps median {np.median(tc.steps):.0f}, max {tc.steps.max()}"
+                note = (
+                    f"rtol {args.rtol:g}; steps median {np.median(tc.steps):.0f}, "
+                    f"max {tc.steps.max()}"
+                )
                 if n >= k and "time course" not in diffs:
                     diffs[task] = float(np.nanmax(np.abs(tc.x[:k] - rr_tc.x)))
                 del tc
@@ -201,7 +221,9 @@ def main() -> None:
 
     print(
         f"# machine: {platform.processor() or platform.machine()}, numpy {np.__version__}; "
-        f"model {model.n_nodes} nodes, {model.n_edges} edges; libRoadRunner load {load_s:.1f} s"
+        f"model {model.n_nodes} nodes, {model.n_edges} edges; libRoadRunner load {load_s:.1f} s; "
+        f"rairlab kernels {'Numba ' + _numba_version() if _kernels.AVAILABLE else 'NumPy'}, "
+        f"warm-up {jit_s:.1f} s; {os.cpu_count()} CPUs"
     )
     head = (
         f"| {'engine':<13} | {'task':<12} | {'patients':>9} | {'seconds':>8} | {'patients/s':>10} "
