@@ -130,13 +130,15 @@ def demo(as_json: bool = JSON_OPTION) -> None:
                 f"activity for {a['target_gy']:g} Gy (criterion: ≤ {a['max_activity_mbq']:.0f} MBq)"
             )
         )
-        for col in ("genotype", "drugs", "NIS membrane", "uptake", "Gy/GBq", "MBq for target"):
-            table.add_column(col, justify="left" if col in ("genotype", "drugs") else "right")
-        table.add_column("meets criterion")
+        table.add_column("genotype", no_wrap=True)
+        table.add_column("drugs", no_wrap=True)
+        for col in ("NIS memb.", "uptake", "Gy/GBq", "MBq for target"):
+            table.add_column(col, justify="right")
+        table.add_column("meets")
         for r in data["lesions"]:
             table.add_row(
-                r["genotype"],
-                " + ".join(r["drugs"]) or "none",
+                r["genotype"].replace("; ", "\n"),
+                "\n".join(r["drugs"]) or "none",
                 f"{r['NIS_membrane']:.3f}",
                 f"{r['iodide_uptake']:.3f}",
                 f"{r['dose_gy_per_gbq']:.2f}",
