@@ -62,6 +62,14 @@ def test_options_variant_env_and_time_course(capsys):
         (["--env", "tgfb"], "KEY=VALUE"),
         (["--variant", "nope"], "model variant"),
         (["--tsh", "high"], "--env tsh"),
+        (["--genotype", "BRAFX"], "Unknown alteration"),
+        (["--env", "acidity=1"], "environment key"),
+        (["--env", "tgfb=2"], "[0, 1]"),
+        (["--drug", "dabrafenib:-1"], "EXPOSURE >= 0"),
+        (["--time-course", "abc"], "--time-course"),
+        (["--time-course", "0"], "--time-course"),
+        (["--time-course", "1e9"], "--time-course"),
+        (["--variant", "braf-restore"], "braf-restores-uptake"),
     ],
 )
 def test_errors_are_one_line_exit_2(capsys, args, text):
@@ -69,3 +77,35 @@ def test_errors_are_one_line_exit_2(capsys, args, text):
     err = capsys.readouterr().err
     assert text in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_delivery_modifiers(capsys):
+    # EV-loaded TKI multiplies the exposure of the TKI given with it
+    low = _run(capsys, "--genotype", "BRAF p.V600E", "--drug", "dabrafenib:0.05")
+    ev = _run(capsys, "--genotype", "BRAF p.V600E", "--drug", "dabrafenib:0.05", "--drug", "ev-tki")
+    assert ev["outputs"]["iodide_uptake"] > low["outputs"]["iodide_uptake"] + 1e-3
+    assert ev["perturbations"][1]["exposure"] == pytest.approx(0.15, rel=1e-12)
+    # MnO2 nanoparticles relieve hypoxia: HIF1A falls, membrane NIS recovers
+    hyp = _run(capsys, "--env", "hypoxia=hypoxia")
+    mno2 = _run(capsys, "--env", "hypoxia=hypoxia", "--drug", "mno2")
+    assert mno2["nodes"]["HIF1A"] < hyp["nodes"]["HIF1A"] - 0.1
+    assert mno2["outputs"]["NIS_membrane"] > hyp["outputs"]["NIS_membrane"] + 1e-3
+
+
+def test_ev_nis_pulse_peaks_and_fades(capsys):
+    wt = _run(capsys)
+    out = _run(capsys, "--drug", "ev-nis", "--time-course", "10")
+    uptake = out["time_course"]["outputs"]["iodide_uptake"]
+    peak = max(uptake)
+    i = uptake.index(peak)
+    assert out["time_course"]["completed"]
+    # starts at the untreated steady state, peaks within days, fades back towards it
+    assert uptake[0] == pytest.approx(wt["outputs"]["iodide_uptake"], abs=1e-9)
+    assert peak > uptake[0] + 0.05
+    assert 0 < out["time_course"]["days"][i] <= 3
+    assert uptake[-1] < peak - 0.05
+    assert abs(uptake[-1] - uptake[0]) < 0.5 * (peak - uptake[0])
+    # at steady state the pulse has faded
+    assert out["outputs"]["iodide_uptake"] == pytest.approx(
+        wt["outputs"]["iodide_uptake"], abs=1e-9
+    )

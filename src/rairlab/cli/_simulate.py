@@ -25,6 +25,10 @@ OUTPUTS = (
     "proliferation",
 )
 
+# Longest --time-course the CLI accepts (days): a guard against runaway output size
+# (four samples a day), not a biological limit.
+MAX_DAYS = 3650.0
+
 
 def _drug(text: str) -> tuple[str, float]:
     name, sep, value = text.rpartition(":")
@@ -37,6 +41,16 @@ def _drug(text: str) -> tuple[str, float]:
     if not np.isfinite(exposure) or exposure < 0:
         raise InvalidValueError("--drug", text, "NAME or NAME:EXPOSURE with EXPOSURE >= 0")
     return name.strip(), exposure
+
+
+def _days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        days = float("nan")
+    if not np.isfinite(days) or not 0 < days <= MAX_DAYS:
+        raise InvalidValueError("--time-course", text, f"a number of days in (0, {MAX_DAYS:g}]")
+    return days
 
 
 def _env(items: list[str]) -> dict[str, str]:
@@ -59,10 +73,13 @@ def simulate(
     variant: list[str] = typer.Option([], "--variant", help="Model variant option(s); repeat."),
     knockout: list[str] = typer.Option([], "--knockout", help="Node to null (NODE[:STRENGTH])."),
     overexpress: list[str] = typer.Option([], "--overexpress", help="Node made constitutive."),
-    time_course_days: float = typer.Option(None, "--time-course", help="Also simulate DAYS."),
+    time_course_text: str = typer.Option(
+        None, "--time-course", help=f"Also simulate DAYS (0 < DAYS <= {MAX_DAYS:g})."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Steady state (and optionally a time course) of the thyroid-cell network."""
+    time_course_days = None if time_course_text is None else _days(time_course_text)
     model = compile_model(variant or None)
     drugs = [_drug(d) for d in drug]
     kw: dict[str, Any] = {
@@ -84,8 +101,6 @@ def simulate(
         "nodes": {n: float(v) for n, v in zip(model.node_ids, ss.x[0], strict=True)},
     }
     if time_course_days is not None:
-        if not np.isfinite(time_course_days) or time_course_days <= 0:
-            raise InvalidValueError("--time-course", time_course_days, "a number of days > 0")
         untreated = steady_state(model, conditions(model, 1, **kw))
         hours = np.linspace(0.0, 24.0 * time_course_days, int(np.ceil(time_course_days)) * 4 + 1)
         tc = time_course(model, cond, hours, untreated.x)

@@ -48,9 +48,8 @@ def resolve_variant(
         if name == "default":
             continue
         if name not in options:
-            raise UnknownNameError(
-                "model variant", name, list_variants(data), hint="rairlab simulate --help"
-            )
+            known = list_variants(data)
+            raise UnknownNameError("model variant", name, known, hint=", ".join(known) + ".")
         switch, option = options[name]
         if switch.name in chosen and chosen[switch.name].name != name:
             raise InvalidValueError(
