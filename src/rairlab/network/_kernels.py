@@ -1,13 +1,16 @@
-r"""Compiled per-patient time-course kernel (Numba) for the network.
+r"""Compiled time-course kernel (Numba) for the network.
 
 One concept: a Numba kernel, on the model's flat arrays (:mod:`._flat`), that
-integrates every patient independently (``prange`` over
-patients) with the stiffly accurate, L-stable Rosenbrock method RODAS4 of order
-4(3). The linear systems ``(I - h gamma J) k = r`` are solved by forward
-substitution over the strongly connected components (the Jacobian is block
-lower-triangular in topological order); the LU factors of the feedback loops'
-small dense blocks are computed once per step and reused by all six stages.
-Integer Hill exponents are evaluated by repeated multiplication.
+integrates every patient independently with the stiffly accurate, L-stable
+Rosenbrock method RODAS4 of order 4(3). Patients are processed in blocks
+(``prange`` over blocks); inside a block, ``_L`` patients run in lock-step as
+SIMD lanes (the lane is the innermost array axis), each with its own step size,
+step acceptance and outputs; a lane whose patient finishes takes the next one.
+The linear systems ``(I - h gamma J) k = r`` are solved by forward substitution
+over the strongly connected components (the Jacobian is block lower-triangular
+in topological order); the LU factors of the feedback loops' small dense blocks
+are computed once per step and reused by all six stages. Integer Hill exponents
+are evaluated by multiplication.
 
 Numba is optional: :data:`AVAILABLE` is False without it (or with
 ``RAIRLAB_NO_NUMBA=1``) and the callers fall back to their NumPy paths.
@@ -69,13 +72,23 @@ _C = np.array([
 
 
 if AVAILABLE:  # pragma: no branch
-    _jit = numba.njit(cache=True, nogil=True, inline="always")
+    # fast-math without the no-NaN/no-Inf assumptions (non-finite error norms are tested)
+    _FM = {"nsz", "arcp", "contract", "afn", "reassoc"}
+    _jit = numba.njit(cache=True, nogil=True, inline="always", fastmath=_FM, error_model="numpy")
+    # the lane kernels are called, not inlined (much less compile time)
+    _jitc = numba.njit(cache=True, nogil=True, fastmath=_FM, error_model="numpy")
 
     @_jit
     def _hill(x: float, kn: float, n_int: int, n: float) -> tuple[float, float]:
         """Normalized Hill cube value and derivative at x (floored at 1e-30)."""
         xf = max(x, 1e-30)
-        if n_int > 0:
+        if 0 < n_int <= 4:  # branch-free selects: exponents vary from edge to edge
+            x2 = xf * xf
+            xn1 = xf if n_int == 2 else 1.0
+            xn1 = x2 if n_int == 3 else xn1
+            xn1 = x2 * xf if n_int == 4 else xn1
+            xn = xn1 * xf
+        elif n_int > 0:
             xn1 = 1.0
             for _ in range(n_int - 1):
                 xn1 *= xf
@@ -92,7 +105,12 @@ if AVAILABLE:  # pragma: no branch
     def _hill_value(x: float, kn: float, n_int: int, n: float) -> float:
         """Normalized Hill cube value at x (floored at 1e-30)."""
         xf = max(x, 1e-30)
-        if n_int > 0:
+        if 0 < n_int <= 4:  # branch-free selects: exponents vary from edge to edge
+            x2 = xf * xf
+            xn = x2 if n_int == 2 else xf
+            xn = x2 * xf if n_int == 3 else xn
+            xn = x2 * x2 if n_int == 4 else xn
+        elif n_int > 0:
             xn = xf
             for _ in range(n_int - 1):
                 xn *= xf
@@ -100,355 +118,456 @@ if AVAILABLE:  # pragma: no branch
             xn = xf**n
         return xn * (1.0 + kn) / (xn + kn)
 
-    @_jit
-    def _bias_t(t, g0, pnode, pamp, prise, pfade, ppeak, gout, dgout):
-        """g(t) and dg/dt of every node for one patient (pulses multiply 1 - g)."""
-        for i in range(g0.shape[0]):
-            gout[i] = g0[i]
-            dgout[i] = 0.0
-        tt = max(t, 0.0)
-        for p in range(pnode.shape[0]):
-            i = pnode[p]
-            ef = np.exp(-tt / pfade[p])
-            er = np.exp(-tt / prise[p])
-            add = pamp[p] * (ef - er) / ppeak[p]
-            dadd = pamp[p] * (er / prise[p] - ef / pfade[p]) / ppeak[p] if t > 0.0 else 0.0
-            one_minus = 1.0 - gout[i]
-            # d/dt [1 - (1-g)(1-add)] = dg (1-add) + (1-g) dadd
-            dgout[i] = dgout[i] * (1.0 - add) + one_minus * dadd
-            gout[i] = 1.0 - one_minus * (1.0 - add)
+    # ----- lane kernels: L patients in lock-step (own step sizes), lanes innermost (SIMD)
 
-    @_jit
-    def _F(K, x, t, P, g, dg, v, dleaf, work, out, want_jac, A, beta):
-        """F(x, t) into `out`; with want_jac also the edge Jacobian A (dF_tgt/dx_src)."""
+    _L = 8
+
+    @_jitc
+    def _Fl(K, x, t, P, g, dg, v, dleaf, u, adj, tmp, out, want_jac, A, beta):
+        """F(x, t) of L lanes into `out` (N, L); with want_jac also A (E, L)."""
         (R, src, ptr, n_int, n, kn, is_input) = K
         (alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b, root_idx, root_a, root_b, E) = R
-        (cmask, cval, scale, g0, pnode, pamp, prise, pfade, ppeak) = P
-        _bias_t(t, g0, pnode, pamp, prise, pfade, ppeak, g, dg)
-        n_ch = R[4].shape[0]
-        u = work[:n_ch]
-        adj = work[n_ch:]
-        if want_jac:
-            for e in range(src.shape[0]):
-                f, d = _hill(x[src[e]], kn[e], n_int[e], n[e])
-                v[e] = f
-                dleaf[e] = d
-        else:
-            for e in range(src.shape[0]):
-                v[e] = _hill_value(x[src[e]], kn[e], n_int[e], n[e])
+        (cm, cv, sc, g0, pnode, pamp, prise, pfade, ppeak) = P
+        L = _L
+        xf = tmp[0]
+        pr = tmp[2]
+        w = tmp[3]
         for i in range(x.shape[0]):
-            if cmask[i] or is_input[i]:
-                b = cval[i]
-                if want_jac:
-                    for e in range(ptr[i], ptr[i + 1]):
-                        A[e] = 0.0
+            for ln in range(L):
+                g[i, ln] = g0[i, ln]
+                dg[i, ln] = 0.0
+        for p in range(pnode.shape[0]):
+            i = pnode[p]
+            for ln in range(L):
+                tt = max(t[ln], 0.0)
+                ef = np.exp(-tt / pfade[p])
+                er = np.exp(-tt / prise[p])
+                add = pamp[p, ln] * (ef - er) / ppeak[p]
+                dadd = pamp[p, ln] * (er / prise[p] - ef / pfade[p]) / ppeak[p]
+                dadd = dadd if t[ln] > 0.0 else 0.0
+                om = 1.0 - g[i, ln]
+                dg[i, ln] = dg[i, ln] * (1.0 - add) + om * dadd
+                g[i, ln] = 1.0 - om * (1.0 - add)
+        for e in range(src.shape[0]):
+            s = src[e]
+            ni = n_int[e]
+            ke = kn[e]
+            k1 = 1.0 + ke
+            dk = k1 * n[e] * ke
+            if 0 < ni <= 4:  # selects on a per-edge constant: one vectorizable loop
+                for ln in range(L):
+                    xf = max(x[s, ln], 1e-30)
+                    x2 = xf * xf
+                    q1 = xf if ni == 2 else 1.0
+                    q1 = x2 if ni == 3 else q1
+                    q1 = x2 * xf if ni == 4 else q1
+                    xn = q1 * xf
+                    inv = 1.0 / (xn + ke)
+                    v[e, ln] = xn * k1 * inv
+                    dleaf[e, ln] = dk * q1 * inv * inv
             else:
-                q0, q1 = op_ptr[i], op_ptr[i + 1]
-                for q in range(q0, q1):
-                    p = 1.0
-                    for r in range(ch_ptr[q], ch_ptr[q + 1]):
-                        ur = c_a[r] + c_b[r] * v[c_idx[r]]
-                        u[r] = ur
-                        p *= ur
-                    v[E + q] = alpha[q] + beta_[q] * p
-                b = root_a[i] + root_b[i] * v[root_idx[i]]
+                for ln in range(L):
+                    xf = max(x[s, ln], 1e-30)
+                    xn = xf ** n[e] if ni == 0 else xf ** float(ni)
+                    inv = 1.0 / (xn + ke)
+                    v[e, ln] = xn * k1 * inv
+                    dleaf[e, ln] = dk * (xn / xf) * inv * inv
+        for i in range(x.shape[0]):
+            if is_input[i]:
+                for ln in range(L):
+                    beta[i, ln] = cv[i, ln]
+                    out[i, ln] = sc[i, ln] * (1.0 - (1.0 - cv[i, ln]) * (1.0 - g[i, ln]))
                 if want_jac:
-                    w = scale[i] * (1.0 - g[i])
-                    if root_b[i] != 0.0:
-                        adj[root_idx[i]] = root_b[i]
-                    for q in range(q1 - 1, q0 - 1, -1):
-                        ad = adj[E + q] * beta_[q]
-                        lo, hi = ch_ptr[q], ch_ptr[q + 1]
-                        for r in range(lo, hi):
-                            if c_b[r] != 0.0:
-                                p = ad * c_b[r]
-                                for r2 in range(lo, hi):
-                                    if r2 != r:
-                                        p *= u[r2]
-                                adj[c_idx[r]] = p
                     for e in range(ptr[i], ptr[i + 1]):
-                        A[e] = w * adj[e] * dleaf[e]
-            beta[i] = b
-            out[i] = scale[i] * (1.0 - (1.0 - b) * (1.0 - g[i]))
+                        for ln in range(L):
+                            A[e, ln] = 0.0
+                continue
+            q0, q1 = op_ptr[i], op_ptr[i + 1]
+            for q in range(q0, q1):
+                for ln in range(L):
+                    pr[ln] = 1.0
+                for r in range(ch_ptr[q], ch_ptr[q + 1]):
+                    ca, cb, ci = c_a[r], c_b[r], c_idx[r]
+                    for ln in range(L):
+                        ur = ca + cb * v[ci, ln]
+                        u[r, ln] = ur
+                        pr[ln] *= ur
+                for ln in range(L):
+                    v[E + q, ln] = alpha[q] + beta_[q] * pr[ln]
+            ri, ra, rb = root_idx[i], root_a[i], root_b[i]
+            for ln in range(L):
+                b = ra + rb * v[ri, ln]
+                b = cv[i, ln] if cm[i, ln] != 0.0 else b
+                beta[i, ln] = b
+                out[i, ln] = sc[i, ln] * (1.0 - (1.0 - b) * (1.0 - g[i, ln]))
+            if want_jac:
+                for ln in range(L):
+                    w[ln] = sc[i, ln] * (1.0 - g[i, ln]) * (1.0 - cm[i, ln])
+                if rb != 0.0:
+                    for ln in range(L):
+                        adj[ri, ln] = rb
+                for q in range(q1 - 1, q0 - 1, -1):
+                    bq = beta_[q]
+                    lo, hi = ch_ptr[q], ch_ptr[q + 1]
+                    for r in range(lo, hi):
+                        cb = c_b[r]
+                        if cb != 0.0:
+                            for ln in range(L):
+                                pr[ln] = adj[E + q, ln] * bq * cb
+                            for r2 in range(lo, hi):
+                                if r2 != r:
+                                    for ln in range(L):
+                                        pr[ln] *= u[r2, ln]
+                            ci = c_idx[r]
+                            for ln in range(L):
+                                adj[ci, ln] = pr[ln]
+                for e in range(ptr[i], ptr[i + 1]):
+                    for ln in range(L):
+                        A[e, ln] = w[ln] * adj[e, ln] * dleaf[e, ln]
 
-    @_jit
-    def _factor(S, A, c, LU, piv, diag, cA):
-        """LU-factor (I - c (A - I)) per component (c per node); cA[e] = c A[e] for edges
-        from earlier components (0 inside a component); diag = 1 / pivot of 1-node ones."""
+    @_jitc
+    def _factorl(S, A, c, LU, piv, diag, cA):
+        """LU-factor (I - c (A - I)) per component and lane (c per node); cA[e] = c A[e] for
+        edges from earlier components (0 inside one); diag = 1 / pivot of 1-node ones.
+        Lanes are the last axis (LU: (component, m, m, L))."""
         (src, ptr, order, comp_ptr, node_comp, node_local) = S
+        L = _L
         for q in range(comp_ptr.shape[0] - 1):
             a, b = comp_ptr[q], comp_ptr[q + 1]
             m = b - a
             for r in range(m):
                 i = order[a + r]
                 for e in range(ptr[i], ptr[i + 1]):
-                    cA[e] = 0.0 if node_comp[src[e]] == q else c[i] * A[e]
+                    if node_comp[src[e]] == q:
+                        for ln in range(L):
+                            cA[e, ln] = 0.0
+                    else:
+                        for ln in range(L):
+                            cA[e, ln] = c[i, ln] * A[e, ln]
             if m == 1:
                 i = order[a]
-                d = 1.0 + c[i]
+                for ln in range(L):
+                    diag[i, ln] = 1.0 + c[i, ln]
                 for e in range(ptr[i], ptr[i + 1]):
                     if src[e] == i:
-                        d -= c[i] * A[e]
-                diag[i] = 1.0 / d
+                        for ln in range(L):
+                            diag[i, ln] -= c[i, ln] * A[e, ln]
+                for ln in range(L):
+                    diag[i, ln] = 1.0 / diag[i, ln]
                 continue
-            M = LU[q, :m, :m]
             for r in range(m):
                 for s in range(m):
-                    M[r, s] = 0.0
+                    for ln in range(L):
+                        LU[q, r, s, ln] = 0.0
             for r in range(m):
                 i = order[a + r]
-                M[r, r] = 1.0 + c[i]
+                for ln in range(L):
+                    LU[q, r, r, ln] = 1.0 + c[i, ln]
                 for e in range(ptr[i], ptr[i + 1]):
                     s_ = src[e]
                     if node_comp[s_] == q:
-                        M[r, node_local[s_]] -= c[i] * A[e]
-            for col in range(m):  # partial pivoting
-                p = col
-                best = abs(M[col, col])
-                for r in range(col + 1, m):
-                    if abs(M[r, col]) > best:
-                        best = abs(M[r, col])
-                        p = r
-                piv[q, col] = p
-                if p != col:
-                    for s in range(m):
-                        tmp = M[col, s]
-                        M[col, s] = M[p, s]
-                        M[p, s] = tmp
-                for r in range(col + 1, m):
-                    M[r, col] /= M[col, col]
-                    for s in range(col + 1, m):
-                        M[r, s] -= M[r, col] * M[col, s]
+                        sl = node_local[s_]
+                        for ln in range(L):
+                            LU[q, r, sl, ln] -= c[i, ln] * A[e, ln]
+            for ln in range(L):
+                M = LU[q, :m, :m, ln]
+                for col in range(m):  # partial pivoting
+                    p = col
+                    best = abs(M[col, col])
+                    for r in range(col + 1, m):
+                        if abs(M[r, col]) > best:
+                            best = abs(M[r, col])
+                            p = r
+                    piv[q, col, ln] = p
+                    if p != col:
+                        for s in range(m):
+                            tmp = M[col, s]
+                            M[col, s] = M[p, s]
+                            M[p, s] = tmp
+                    for r in range(col + 1, m):
+                        M[r, col] /= M[col, col]
+                        for s in range(col + 1, m):
+                            M[r, s] -= M[r, col] * M[col, s]
 
-    @_jit
-    def _solve(S, cA, LU, piv, diag, r, k, rhs_buf):
-        """k = (I - c (A - I))^-1 r by forward substitution over the components (k finite
-        on entry: entries inside a component are read with weight 0)."""
+    @_jitc
+    def _solvel(S, cA, LU, piv, diag, r, k, rhs):
+        """k = (I - c (A - I))^-1 r per lane by forward substitution over the components
+        (r, k: (N, L); k finite on entry: entries inside a component are read with weight 0)."""
         (src, ptr, order, comp_ptr, _node_comp, _node_local) = S
+        L = _L
         for q in range(comp_ptr.shape[0] - 1):
             a, b = comp_ptr[q], comp_ptr[q + 1]
             m = b - a
-            if m == 1:
-                i = order[a]
-                acc = r[i]
-                for e in range(ptr[i], ptr[i + 1]):
-                    acc += cA[e] * k[src[e]]
-                k[i] = acc * diag[i]
-                continue
             for rr in range(m):
                 i = order[a + rr]
-                acc = r[i]
+                for ln in range(L):
+                    rhs[rr, ln] = r[i, ln]
                 for e in range(ptr[i], ptr[i + 1]):
-                    acc += cA[e] * k[src[e]]
-                rhs_buf[rr] = acc
-            M = LU[q]
-            for col in range(m):
-                p = piv[q, col]
-                if p != col:
-                    tmp = rhs_buf[col]
-                    rhs_buf[col] = rhs_buf[p]
-                    rhs_buf[p] = tmp
+                    s = src[e]
+                    for ln in range(L):
+                        rhs[rr, ln] += cA[e, ln] * k[s, ln]
+            if m == 1:
+                i = order[a]
+                for ln in range(L):
+                    k[i, ln] = rhs[0, ln] * diag[i, ln]
+                continue
+            for ln in range(L):
+                for col in range(m):
+                    p = piv[q, col, ln]
+                    if p != col:
+                        tmp = rhs[col, ln]
+                        rhs[col, ln] = rhs[p, ln]
+                        rhs[p, ln] = tmp
+                for rr in range(m):
+                    for s in range(rr):
+                        rhs[rr, ln] -= LU[q, rr, s, ln] * rhs[s, ln]
+                for rr in range(m - 1, -1, -1):
+                    for s in range(rr + 1, m):
+                        rhs[rr, ln] -= LU[q, rr, s, ln] * rhs[s, ln]
+                    rhs[rr, ln] /= LU[q, rr, rr, ln]
             for rr in range(m):
-                for s in range(rr):
-                    rhs_buf[rr] -= M[rr, s] * rhs_buf[s]
-            for rr in range(m - 1, -1, -1):
-                for s in range(rr + 1, m):
-                    rhs_buf[rr] -= M[rr, s] * rhs_buf[s]
-                rhs_buf[rr] /= M[rr, rr]
-            for rr in range(m):
-                k[order[a + rr]] = rhs_buf[rr]
+                i = order[a + rr]
+                for ln in range(L):
+                    k[i, ln] = rhs[rr, ln]
 
-    @numba.njit(cache=True, nogil=True)
-    def _one(
-        K,
-        S,
-        P,
-        inv_tau,
-        n_comp,
-        max_comp,
-        t_out,
-        x0row,
-        rtol,
-        atol,
-        max_steps,
-        h0,
-        A_,
-        C_,
-        M_,
-        ALPHA,
-        GAMMAS,
-        outp,
-    ):
-        """Integrate one patient; write its outputs into outp; return (steps, outputs)."""
-        N = x0row.shape[0]
+    @numba.njit(cache=True, nogil=True, fastmath=_FM, error_model="numpy")
+    def _block(K, S, inv_tau, n_comp, max_comp, PP, lo, hi, t_out, x0, rtol, atol, max_steps,
+               h0, A_, C_, M_, ALPHA, GAMMAS, out, steps, nxt_out):  # fmt: skip
+        """Integrate patients lo..hi-1, L at a time in lock-step (each its own step size)."""
+        (cmask, cval, scale, g0, pnode, pamp, prise, pfade, ppeak) = PP
+        L = _L
+        N = x0.shape[1]
         E = K[1].shape[0]
         n_slots = E + K[0][0].shape[0]
-        c_idx = K[0][4]
-        x = x0row.copy()
-        xs = np.empty(N)
-        xn = np.empty(N)
-        Fv = np.empty(N)
-        r = np.empty(N)
-        kk = np.zeros((6, N))
-        cA = np.empty(E)
-        beta = np.empty(N)
-        g = np.empty(N)
-        dg = np.empty(N)
-        dFdt = np.empty(N)
-        c = np.empty(N)
-        diag = np.empty(N)
-        leaf = np.zeros(n_slots)
-        dleaf = np.empty(E)
-        A = np.empty(E)
-        stack = np.zeros(c_idx.shape[0] + n_slots)
-        LU = np.empty((n_comp, max_comp, max_comp))
-        piv = np.zeros((n_comp, max_comp), dtype=np.int64)
-        rbuf = np.empty(max_comp)
-        t = 0.0
-        nxt = 0
-        if t_out[0] <= 0.0:
-            outp[0, :] = x
-            nxt = 1
-        h = h0
-        nstep = 0
-        reject = False
-        tries = 0
-        have = False  # Jacobian, f0 and dF/dt at (t, x) are current
-        f0 = np.empty(N)
-        f1 = np.empty(N)
+        n_p = pnode.shape[0]
+        cm = np.zeros((N, L))
+        cv = np.zeros((N, L))
+        sc = np.zeros((N, L))
+        gg0 = np.zeros((N, L))
+        pa = np.zeros((n_p, L))
+        P = (cm, cv, sc, gg0, pnode, pa, prise, pfade, ppeak)
+        x = np.zeros((N, L))
+        xs = np.zeros((N, L))
+        xn = np.zeros((N, L))
+        Fv = np.zeros((N, L))
+        r = np.zeros((N, L))
+        kk = np.zeros((6, N, L))
+        cA = np.zeros((E, L))
+        beta = np.zeros((N, L))
+        g = np.zeros((N, L))
+        dg = np.zeros((N, L))
+        dFdt = np.zeros((N, L))
+        dFdt1 = np.zeros((N, L))
+        c = np.zeros((N, L))
+        diag = np.zeros((N, L))
+        v = np.zeros((n_slots, L))
+        dleaf = np.zeros((E, L))
+        u = np.zeros((K[0][4].shape[0], L))
+        adj = np.zeros((n_slots, L))
+        tmp = np.zeros((4, L))
+        A = np.zeros((E, L))
+        A1 = np.zeros((E, L))
+        f0 = np.zeros((N, L))
+        f1 = np.zeros((N, L))
+        LU = np.zeros((n_comp, max_comp, max_comp, L))
+        piv = np.zeros((n_comp, max_comp, L), dtype=np.int64)
+        rbuf = np.zeros((max_comp, L))
+        pt = np.full(L, -1, dtype=np.int64)
+        t = np.zeros(L)
+        tn = np.zeros(L)
+        h = np.full(L, h0)
+        hs = np.full(L, h0)
+        err = np.zeros(L)
+        hg = np.zeros(L)
+        ih = np.zeros(L)
+        ok = np.zeros(L, dtype=np.bool_)
+        nstep = np.zeros(L, dtype=np.int64)
+        tries = np.zeros(L, dtype=np.int64)
+        nxt = np.zeros(L, dtype=np.int64)
+        reject = np.zeros(L, dtype=np.bool_)
+        have = np.ones(L, dtype=np.bool_)
         n_out = t_out.shape[0]
         t_end = t_out[n_out - 1]
-        while nxt < n_out and nstep < max_steps and tries < 4 * max_steps:
-            tries += 1
-            if not have:
-                _F(K, x, t, P, g, dg, leaf, dleaf, stack, Fv, True, A, beta)
-                for i in range(N):
-                    dFdt[i] = P[2][i] * (1.0 - beta[i]) * dg[i] * inv_tau[i]
-                    f0[i] = (Fv[i] - x[i]) * inv_tau[i]
-                have = True
-            hs = min(h, t_end - t)
-            last = hs >= t_end - t
+        queue = lo
+        n_live = 0
+        while True:
+            for ln in range(L):  # (re)fill idle lanes from the queue
+                while queue < hi and pt[ln] < 0:
+                    p_ = queue
+                    queue += 1
+                    nxt[ln] = 1 if t_out[0] <= 0.0 else 0
+                    if nxt[ln] == 1:
+                        out[p_, 0, :] = x0[p_]
+                    if nxt[ln] >= n_out or max_steps <= 0:
+                        steps[p_] = 0
+                        nxt_out[p_] = nxt[ln]
+                        continue
+                    pt[ln] = p_
+                    n_live += 1
+                    for i in range(N):
+                        x[i, ln] = x0[p_, i]
+                        cm[i, ln] = 1.0 if cmask[p_, i] else 0.0
+                        cv[i, ln] = cval[p_, i]
+                        sc[i, ln] = scale[p_, i]
+                        gg0[i, ln] = g0[p_, i]
+                    for q in range(n_p):
+                        pa[q, ln] = pamp[p_, q]
+                    t[ln] = 0.0
+                    h[ln] = h0
+                    nstep[ln] = 0
+                    tries[ln] = 0
+                    reject[ln] = False
+                    have[ln] = False
+            if n_live == 0:
+                break
+            need = False
+            for ln in range(L):
+                need = need or not have[ln]
+            if need:
+                _Fl(K, x, t, P, g, dg, v, dleaf, u, adj, tmp, Fv, True, A1, beta)
+                for ln in range(L):
+                    if not have[ln]:
+                        for e in range(E):
+                            A[e, ln] = A1[e, ln]
+                        for i in range(N):
+                            dFdt[i, ln] = sc[i, ln] * (1.0 - beta[i, ln]) * dg[i, ln] * inv_tau[i]
+                            f0[i, ln] = (Fv[i, ln] - x[i, ln]) * inv_tau[i]
+                        have[ln] = True
+            for ln in range(L):
+                hs[ln] = min(h[ln], t_end - t[ln]) if pt[ln] >= 0 else h0
+                tries[ln] += 1
             for i in range(N):
-                c[i] = hs * _GAMMA * inv_tau[i]
-            _factor(S, A, c, LU, piv, diag, cA)
-            for st in range(6):
+                for ln in range(L):
+                    c[i, ln] = hs[ln] * _GAMMA * inv_tau[i]
+            _factorl(S, A, c, LU, piv, diag, cA)
+            for ln in range(L):
+                hg[ln] = hs[ln] * _GAMMA
+                ih[ln] = 1.0 / hs[ln]
+            for st in range(6):  # the stages; lanes innermost everywhere
                 if st == 0:
                     for i in range(N):
-                        r[i] = hs * _GAMMA * (f0[i] + GAMMAS[0] * hs * dFdt[i])
+                        for ln in range(L):
+                            r[i, ln] = hg[ln] * (f0[i, ln] + GAMMAS[0] * hs[ln] * dFdt[i, ln])
                 else:
                     base = st * (st - 1) // 2
                     for i in range(N):
-                        acc = x[i]
-                        for j in range(st):
-                            acc += A_[base + j] * kk[j, i]
-                        xs[i] = acc
-                    _F(K, xs, t + ALPHA[st] * hs, P, g, dg, leaf, dleaf, stack, Fv, False, A, beta)
-                    ih = 1.0 / hs
+                        for ln in range(L):
+                            xs[i, ln] = x[i, ln]
+                    for j in range(st):
+                        aj = A_[base + j]
+                        for i in range(N):
+                            for ln in range(L):
+                                xs[i, ln] += aj * kk[j, i, ln]
+                    for ln in range(L):
+                        tn[ln] = t[ln] + ALPHA[st] * hs[ln]
+                    _Fl(K, xs, tn, P, g, dg, v, dleaf, u, adj, tmp, Fv, False, A1, beta)
+                    gs = GAMMAS[st]
                     for i in range(N):
-                        fi = (Fv[i] - xs[i]) * inv_tau[i]
-                        acc = fi + GAMMAS[st] * hs * dFdt[i]
-                        for j in range(st):
-                            acc += C_[base + j] * ih * kk[j, i]
-                        r[i] = hs * _GAMMA * acc
-                _solve(S, cA, LU, piv, diag, r, kk[st], rbuf)
-            err = 0.0
+                        it = inv_tau[i]
+                        for ln in range(L):
+                            r[i, ln] = (Fv[i, ln] - xs[i, ln]) * it + gs * hs[ln] * dFdt[i, ln]
+                    for j in range(st):
+                        cj = C_[base + j]
+                        for i in range(N):
+                            for ln in range(L):
+                                r[i, ln] += cj * ih[ln] * kk[j, i, ln]
+                    for i in range(N):
+                        for ln in range(L):
+                            r[i, ln] *= hg[ln]
+                _solvel(S, cA, LU, piv, diag, r, kk[st], rbuf)
             for i in range(N):
-                acc = x[i]
-                for j in range(6):
-                    acc += M_[j] * kk[j, i]
-                xn[i] = acc
-                sc = atol + rtol * max(abs(x[i]), abs(acc))
-                e_i = kk[5, i] / sc
-                err += e_i * e_i
-            err = np.sqrt(err / N)
-            if not np.isfinite(err):
-                err = 1e10
-            fac = min(6.0, max(0.2, 0.9 * max(err, 1e-10) ** -0.25))
-            if err <= 1.0:
-                t_new = t_end if last else t + hs
-                # derivative (and the next step's Jacobian) at the new point
-                _F(K, xn, t_new, P, g, dg, leaf, dleaf, stack, Fv, True, A, beta)
+                for ln in range(L):
+                    xn[i, ln] = x[i, ln]
+            for j in range(6):
+                mj = M_[j]
                 for i in range(N):
-                    dFdt[i] = P[2][i] * (1.0 - beta[i]) * dg[i] * inv_tau[i]
-                    f1[i] = (Fv[i] - xn[i]) * inv_tau[i]
+                    for ln in range(L):
+                        xn[i, ln] += mj * kk[j, i, ln]
+            for ln in range(L):
+                err[ln] = 0.0
+            for i in range(N):
+                for ln in range(L):
+                    scl = atol + rtol * max(abs(x[i, ln]), abs(xn[i, ln]))
+                    e_i = kk[5, i, ln] / scl
+                    err[ln] += e_i * e_i
+            for ln in range(L):
+                tn[ln] = t_end if hs[ln] >= t_end - t[ln] else t[ln] + hs[ln]
+            # derivative (and the next step's Jacobian) at the new points
+            _Fl(K, xn, tn, P, g, dg, v, dleaf, u, adj, tmp, Fv, True, A1, beta)
+            for i in range(N):
+                it = inv_tau[i]
+                for ln in range(L):
+                    dFdt1[i, ln] = sc[i, ln] * (1.0 - beta[i, ln]) * dg[i, ln] * it
+                    f1[i, ln] = (Fv[i, ln] - xn[i, ln]) * it
+            for ln in range(L):
+                el = np.sqrt(err[ln] / N)
+                err[ln] = el if np.isfinite(el) else 1e10
+                ok[ln] = pt[ln] >= 0 and err[ln] <= 1.0
+                if not ok[ln]:
+                    continue
                 # outputs inside the step: cubic Hermite interpolation (x, f at both ends)
-                dt = t_new - t
-                while nxt < n_out and t_out[nxt] <= t_new:
-                    if t_out[nxt] >= t_new:
-                        outp[nxt, :] = xn
+                p_ = pt[ln]
+                t0_, t1_ = t[ln], tn[ln]
+                dt = t1_ - t0_
+                while nxt[ln] < n_out and t_out[nxt[ln]] <= t1_:
+                    if t_out[nxt[ln]] >= t1_:
+                        for i in range(N):
+                            out[p_, nxt[ln], i] = xn[i, ln]
                     else:
-                        th = (t_out[nxt] - t) / dt
+                        th = (t_out[nxt[ln]] - t0_) / dt
                         h00 = (1.0 + 2.0 * th) * (1.0 - th) * (1.0 - th)
                         h10 = th * (1.0 - th) * (1.0 - th) * dt
                         h01 = th * th * (3.0 - 2.0 * th)
                         h11 = th * th * (th - 1.0) * dt
                         for i in range(N):
-                            outp[nxt, i] = h00 * x[i] + h10 * f0[i] + h01 * xn[i] + h11 * f1[i]
-                    nxt += 1
-                for i in range(N):
-                    x[i] = xn[i]
-                    f0[i] = f1[i]
-                t = t_new
-                nstep += 1
-                hn = hs * fac
-                if reject:
-                    hn = min(hn, hs)
-                h = hn
-                reject = False
-            else:
-                h = hs * fac
-                reject = True
-                if h < 1e-12 * (1.0 + t):  # step size underflow: report as incomplete
-                    break
-        return nstep, nxt
+                            out[p_, nxt[ln], i] = (
+                                h00 * x[i, ln] + h10 * f0[i, ln] + h01 * xn[i, ln] + h11 * f1[i, ln]
+                            )
+                    nxt[ln] += 1
+            for i in range(N):  # accepted lanes move on
+                for ln in range(L):
+                    x[i, ln] = xn[i, ln] if ok[ln] else x[i, ln]
+                    f0[i, ln] = f1[i, ln] if ok[ln] else f0[i, ln]
+                    dFdt[i, ln] = dFdt1[i, ln] if ok[ln] else dFdt[i, ln]
+            for e in range(E):
+                for ln in range(L):
+                    A[e, ln] = A1[e, ln] if ok[ln] else A[e, ln]
+            for ln in range(L):
+                if pt[ln] < 0:
+                    continue
+                p_ = pt[ln]
+                fac = min(6.0, max(0.2, 0.9 * max(err[ln], 1e-10) ** -0.25))
+                done = False
+                if ok[ln]:
+                    t[ln] = tn[ln]
+                    nstep[ln] += 1
+                    hn = hs[ln] * fac
+                    if reject[ln]:
+                        hn = min(hn, hs[ln])
+                    h[ln] = hn
+                    reject[ln] = False
+                else:
+                    h[ln] = hs[ln] * fac
+                    reject[ln] = True
+                    if h[ln] < 1e-12 * (1.0 + t[ln]):  # step size underflow: incomplete
+                        done = True
+                if nxt[ln] >= n_out or nstep[ln] >= max_steps or tries[ln] >= 4 * max_steps:
+                    done = True
+                if not done:
+                    continue
+                steps[p_] = nstep[ln]
+                nxt_out[p_] = nxt[ln]
+                pt[ln] = -1
+                n_live -= 1
+                t[ln] = 0.0
 
     @numba.njit(cache=True, parallel=True, nogil=True)
     def _integrate(
-        alpha,
-        beta_,
-        op_ptr,
-        ch_ptr,
-        c_idx,
-        c_a,
-        c_b,
-        root_idx,
-        root_a,
-        root_b,
-        src,
-        ptr,
-        n_int,
-        n,
-        kn,
-        is_input,
-        order,
-        comp_ptr,
-        node_comp,
-        node_local,
-        inv_tau,
-        max_comp,
-        cmask,
-        cval,
-        scale,
-        g0,
-        pnode,
-        pamp,
-        prise,
-        pfade,
-        t_out,
-        x0,
-        rtol,
-        atol,
-        max_steps,
-        h0,
-        A_,
-        C_,
-        M_,
-        ALPHA,
-        GAMMAS,
-        out,
-        steps,
-        nxt_out,
-    ):
+        alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b, root_idx, root_a, root_b, src, ptr,
+        n_int, n, kn, is_input, order, comp_ptr, node_comp, node_local, inv_tau, max_comp,
+        cmask, cval, scale, g0, pnode, pamp, prise, pfade, t_out, x0, rtol, atol, max_steps,
+        h0, A_, C_, M_, ALPHA, GAMMAS, out, steps, nxt_out, n_blk,
+    ):  # fmt: skip
         n_pat = x0.shape[0]
         E = src.shape[0]
         n_comp = comp_ptr.shape[0] - 1
@@ -456,17 +575,17 @@ if AVAILABLE:  # pragma: no branch
         for p in range(pnode.shape[0]):
             tp = np.log(pfade[p] / prise[p]) * prise[p] * pfade[p] / (pfade[p] - prise[p])
             ppeak[p] = np.exp(-tp / pfade[p]) - np.exp(-tp / prise[p])
-        for pt in numba.prange(n_pat):
+        for b in numba.prange(n_blk):
             R = (alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b, root_idx, root_a, root_b, E)
             K = (R, src, ptr, n_int, n, kn, is_input)
             S = (src, ptr, order, comp_ptr, node_comp, node_local)
-            P = (cmask[pt], cval[pt], scale[pt], g0[pt], pnode, pamp[pt], prise, pfade, ppeak)
-            ns, nx = _one(
-                K, S, P, inv_tau, n_comp, max_comp, t_out, x0[pt], rtol, atol, max_steps, h0,
-                A_, C_, M_, ALPHA, GAMMAS, out[pt],
+            PP = (cmask, cval, scale, g0, pnode, pamp, prise, pfade, ppeak)
+            lo = b * n_pat // n_blk
+            hi = (b + 1) * n_pat // n_blk
+            _block(
+                K, S, inv_tau, n_comp, max_comp, PP, lo, hi, t_out, x0, rtol, atol, max_steps,
+                h0, A_, C_, M_, ALPHA, GAMMAS, out, steps, nxt_out,
             )  # fmt: skip
-            steps[pt] = ns
-            nxt_out[pt] = nx
 
 
 def integrate(
@@ -494,6 +613,8 @@ def integrate(
     steps = np.zeros(n, dtype=np.int64)
     nxt = np.zeros(n, dtype=np.int64)
     h0 = min(0.05, t_out[-1] / 10.0 if t_out[-1] > 0 else 0.05)
+    # blocks of patients (each run L at a time); a few per thread balance the load
+    n_blk = min(max(1, -(-n // _L)), 4 * numba.get_num_threads())
     _integrate(
         f["alpha"], f["beta"], f["op_ptr"], f["ch_ptr"], f["c_idx"], f["c_a"], f["c_b"],
         f["root_idx"], f["root_a"], f["root_b"], f["src"], f["ptr"], f["n_int"], f["n"],
@@ -505,6 +626,6 @@ def integrate(
         np.ascontiguousarray(cond.bias, dtype=float),
         pnode, np.ascontiguousarray(pamp), prise, pfade,
         t_out, np.ascontiguousarray(x0, dtype=float), float(rtol), float(atol), int(max_steps),
-        float(h0), _A, _C, _M, _ALPHA, _GAMMAS, out, steps, nxt,
+        float(h0), _A, _C, _M, _ALPHA, _GAMMAS, out, steps, nxt, n_blk,
     )  # fmt: skip
     return out, steps, nxt

@@ -1,7 +1,8 @@
 """Batched time courses: a linearly implicit (Rosenbrock) solver with per-patient steps.
 
 With Numba installed, every patient is integrated independently by the compiled
-RODAS4 kernel of :mod:`rairlab.network._kernels` (order 4(3), stiffly accurate,
+RODAS4 kernel of :mod:`rairlab.network._kernels` (patients run in lock-step as
+SIMD lanes, each with its own step size; order 4(3), stiffly accurate,
 L-stable; analytic Hill-cube Jacobian and pulse time derivative; local error in
 the root-mean-square norm over nodes of err_i / (atol + rtol max(|x_i|, |x_i'|));
 steps are not cut at output times: outputs inside a step are cubic Hermite
