@@ -113,3 +113,16 @@ def test_steady_states_agree_within_1e_8(case: Case) -> None:
     theirs = session.steady_state(cond, x0=0.5)
     assert not theirs.failed.any(), theirs.messages
     assert np.abs(theirs.x - ours.x).max() < 1e-8
+
+
+def test_a_non_steady_point_from_roadrunner_counts_as_failed(
+    case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # steadyState() has returned non-steady points without raising (seen in the benchmark);
+    # a no-op steadyState leaves every patient at x0 = 0.5, which is not a steady state
+    _, cond, _, session = case
+    monkeypatch.setattr(session.runner, "steadyState", lambda: 0.0)
+    theirs = session.steady_state(cond.take(np.arange(3)), x0=0.5)
+    assert theirs.failed.all()
+    assert np.isnan(theirs.x).all()
+    assert all("max |dx/dt|" in m for m in theirs.messages)

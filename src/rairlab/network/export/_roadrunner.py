@@ -164,12 +164,16 @@ class RoadRunnerSession:
         failed |= ~np.isfinite(out).all(axis=(1, 2))
         return RoadRunnerResult(out, failed, tuple(messages))
 
-    def steady_state(self, cond: Conditions, x0: ArrayLike = 0.5) -> RoadRunnerResult:
+    def steady_state(
+        self, cond: Conditions, x0: ArrayLike = 0.5, steady_tol: float = 1e-8
+    ) -> RoadRunnerResult:
         """libRoadRunner's ``steadyState()`` per patient, pulses off (t -> infinity).
 
         ``conservedMoietyAnalysis`` is on (set when the session is created), as
         libRoadRunner recommends. Patients start from `x0` (default 0.5, as
-        :func:`rairlab.network.steady_state`).
+        :func:`rairlab.network.steady_state`). A patient whose returned state
+        has max |dx/dt| above `steady_tol` (per h) counts as failed (its row is
+        NaN): ``steadyState()`` sometimes returns such points without an error.
 
         Returns
         -------
@@ -190,6 +194,12 @@ class RoadRunnerSession:
                 if off.size:
                     m.setGlobalParameterValues(self._amp_pos, off)
                 self.runner.steadyState()
+                # steadyState() can return without an error at a point that is not steady
+                worst = float(np.abs(self.runner.getRatesOfChange()).max())
+                if not worst <= steady_tol:
+                    failed[p] = True
+                    messages[p] = f"steadyState() returned max |dx/dt| = {worst:.2e} per h"
+                    continue
                 out[p, self._node_of] = m.getFloatingSpeciesConcentrations()
             except (RuntimeError, ValueError) as exc:
                 failed[p], messages[p] = True, str(exc).splitlines()[0]
