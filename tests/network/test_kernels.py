@@ -5,7 +5,8 @@ time courses at rtol 1e-5 / atol 1e-8 over 0-240 h against the compiled solver a
 rtol 1e-10: compiled within 5e-6 (measured 6e-7), NumPy within 5e-5 (measured 2e-5);
 the stability shortcut agrees exactly with the eigenvalue test; a patient's
 compiled time course does not depend on the other patients sharing its SIMD
-lanes (1e-12: the same arithmetic per lane).
+lanes (1e-12: the same arithmetic per lane); the lane-wise pivoted LU solves of the
+block lower-triangular stage systems match numpy's dense solve (1e-10).
 """
 
 from __future__ import annotations
@@ -103,16 +104,19 @@ def test_compiled_time_course_reports_incomplete(model):
 
 
 @needs_numba
-def test_lock_step_lanes_do_not_mix_patients(model):
-    # 21 patients > one block of lanes: lanes finish at different steps and are refilled;
-    # each patient's trajectory must equal its run alone (same arithmetic per lane: 1e-12)
-    c = _patients(model, 21, 13)
-    x0 = np.random.default_rng(5).random((21, model.n_nodes))
+def test_lock_step_lanes_do_not_mix_patients(model, monkeypatch):
+    # one block of more patients than lanes: lanes finish at different steps and are
+    # refilled; each patient's trajectory must equal its run alone (same arithmetic per
+    # lane: 1e-12)
+    monkeypatch.setattr(_kernels, "_n_blocks", lambda n: 1)
+    n = 2 * _kernels._L + 5
+    c = _patients(model, n, 13)
+    x0 = np.random.default_rng(5).random((n, model.n_nodes))
     times = np.array([0.0, 6.0, 48.0, 240.0])
     batch = time_course(model, c, times, x0, rtol=1e-5, atol=1e-8)
     assert batch.completed.all()
     assert np.unique(batch.steps).size > 1  # lanes really are out of step
-    for p in (0, 9, 20):
+    for p in (0, 9, n - 1):
         alone = time_course(model, c.take(np.array([p])), times, x0[p], rtol=1e-5, atol=1e-8)
         np.testing.assert_allclose(alone.x[0], batch.x[p], rtol=0, atol=1e-12)
         assert alone.steps[0] == batch.steps[p]
@@ -148,3 +152,41 @@ def test_kernel_loop_jacobian_matches_numpy(model):
                 if src in loop:
                     expected[:, j, loop.index(src)] += ref[:, e]
         np.testing.assert_allclose(blocks[:, b, :m, :m], expected, rtol=0, atol=1e-13)
+
+
+@needs_numba
+def test_lane_lu_solves_block_triangular_systems_with_pivoting():
+    # one 1-node component, then a dense 4-node loop fed by it; large c makes the loop's
+    # off-diagonal entries dominate, so lanes pivot differently. Oracle: numpy's dense
+    # solve of (diag(1 + c) - diag(c) A) k = r per lane (1e-10).
+    L = _kernels._L
+    rng = np.random.default_rng(21)
+    N, m = 5, 4
+    src = np.array([s for _ in range(m) for s in range(N)], dtype=np.int64)
+    ptr = np.array([0, 0, N, 2 * N, 3 * N, 4 * N], dtype=np.int64)
+    S = (
+        src,
+        ptr,
+        np.arange(N, dtype=np.int64),
+        np.array([0, 1, N], dtype=np.int64),
+        np.array([0, 1, 1, 1, 1], dtype=np.int64),
+        np.array([0, 0, 1, 2, 3], dtype=np.int64),
+    )
+    A = rng.normal(0.0, 1.0, (src.size, L))
+    c = rng.uniform(0.1, 20.0, (N, L))
+    r = rng.normal(0.0, 1.0, (N, L))
+    LU = np.zeros((2, m, m, L))
+    piv = np.zeros((2, m, L), dtype=np.int64)
+    diag, cA, k = np.zeros((N, L)), np.zeros((src.size, L)), np.zeros((N, L))
+    _kernels._factorl(S, A, c, LU, piv, diag, cA, np.zeros(L))
+    _kernels._solvel(S, cA, LU, piv, diag, r, k, np.zeros((m, L)))
+    pivots = piv[1, :3]
+    assert (pivots != np.arange(3)[:, None]).any(axis=0).sum() > L // 4  # real row swaps
+    assert (pivots == np.arange(3)[:, None]).all(axis=0).any()  # and lanes without
+    for ln in range(L):
+        full = np.zeros((N, N))
+        for i in range(N):
+            for e in range(ptr[i], ptr[i + 1]):
+                full[i, src[e]] += A[e, ln]
+        M = np.diag(1.0 + c[:, ln]) - c[:, ln, None] * full
+        np.testing.assert_allclose(k[:, ln], np.linalg.solve(M, r[:, ln]), rtol=0, atol=1e-10)
