@@ -17,6 +17,7 @@ import pytest
 from rairlab.network import (
     Conditions,
     _kernels,
+    _lanes,
     compile_model,
     conditions,
     steady_state,
@@ -178,8 +179,8 @@ def test_lane_lu_solves_block_triangular_systems_with_pivoting():
     LU = np.zeros((2, m, m, L))
     piv = np.zeros((2, m, L), dtype=np.int64)
     diag, cA, k = np.zeros((N, L)), np.zeros((src.size, L)), np.zeros((N, L))
-    _kernels._factorl(S, A, c, LU, piv, diag, cA, np.zeros(L))
-    _kernels._solvel(S, cA, LU, piv, diag, r, k, np.zeros((m, L)))
+    _lanes._factorl(S, A, c, LU, piv, diag, cA, np.zeros(L))
+    _lanes._solvel(S, cA, LU, piv, diag, r, k, np.zeros((m, L)))
     pivots = piv[1, :3]
     assert (pivots != np.arange(3)[:, None]).any(axis=0).sum() > L // 4  # real row swaps
     assert (pivots == np.arange(3)[:, None]).all(axis=0).any()  # and lanes without

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from rairlab.network._compiled import CompiledModel, Conditions
 from rairlab.network._flat import flatten
-from rairlab.network._kernels import AVAILABLE
+from rairlab.network._lanes import AVAILABLE
 
 Array = NDArray[np.float64]
 
@@ -27,7 +27,7 @@ _ALPHAS = np.array([1.0, 0.5, 0.25, 0.125, 0.0625])
 if AVAILABLE:  # pragma: no branch
     import numba
 
-    from rairlab.network._kernels import _hill, _hill_value
+    from rairlab.network._lanes import _hill, _hill_value
 
     @numba.njit(cache=True, nogil=True, inline="always")
     def _node(
