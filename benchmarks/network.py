@@ -34,60 +34,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from rairlab.network import (
-    CompiledModel,
     Conditions,
     _kernels,
     compile_model,
     conditions,
+    random_conditions,
     steady_state,
     time_course,
 )
 from rairlab.network.export import RoadRunnerSession
 
-GENOTYPES = [
-    "",
-    "BRAF p.V600E",
-    "BRAF p.V600E; TERT c.-124C>T",
-    "CCDC6::RET",
-    "ETV6::NTRK3",
-    "NRAS p.Q61R",
-    "TERT c.-146C>T",
-]
-DRUGS = [
-    "dabrafenib",
-    "trametinib",
-    "lapatinib",
-    "selpercatinib",
-    "saha",
-    "ev-nis",
-    "potassium perchlorate",
-    "tazemetostat",
-    "larotrectinib",
-]
-ENV = [
-    "tsh",
-    "growth_factors",
-    "tgfb",
-    "hypoxia",
-    "glucose",
-    "adhesion",
-    "tlr4",
-    "oxidative_stress",
-]
 TIMES = np.linspace(0.0, 720.0, 31)
 GOALS = {"steady state": 300.0, "time course": 50.0}
-
-
-def random_patients(model: CompiledModel, n: int, rng: np.random.Generator) -> Conditions:
-    """Random perturbations of every kind (the same recipe as tests/network/test_roadrunner.py)."""
-    genotypes = [GENOTYPES[i] for i in rng.integers(0, len(GENOTYPES), n)]
-    drugs = {d: np.where(rng.random(n) < 0.3, rng.uniform(0.1, 3.0, n), 0.0) for d in DRUGS}
-    c = conditions(model, n, genotype=genotypes, drugs=drugs, env={k: rng.random(n) for k in ENV})
-    shape = (n, model.n_nodes)
-    scale = np.where(rng.random(shape) < 0.05, c.scale * rng.uniform(0.2, 1.0, shape), c.scale)
-    clamp = c.clamp_mask | ((rng.random(shape) < 0.02) & ~model.is_input)
-    value = np.where(clamp & ~c.clamp_mask, rng.random(shape), c.clamp_value)
-    return Conditions(clamp, value, scale, c.bias, c.pulses, c.labels)
 
 
 @dataclass
@@ -136,7 +94,7 @@ def main() -> None:
     jit_s = time.perf_counter() - t0
 
     # libRoadRunner, patient by patient, on the first rr-patients of the smallest cohort
-    cohort = random_patients(
+    cohort = random_conditions(
         model, max(sizes[0], args.rr_patients), np.random.default_rng(args.seed)
     )
     k = args.rr_patients
@@ -193,7 +151,7 @@ def main() -> None:
                 cond = (
                     cohort
                     if n == cohort.n_patients
-                    else random_patients(model, n, np.random.default_rng(args.seed))
+                    else random_conditions(model, n, np.random.default_rng(args.seed))
                 )
             t0 = time.perf_counter()
             if task == "steady state":

@@ -16,7 +16,7 @@ from rairlab.network import (
     CompiledModel,
     Conditions,
     compile_model,
-    conditions,
+    random_conditions,
     rhs,
     steady_state,
     time_course,
@@ -25,51 +25,8 @@ from rairlab.network.export import RoadRunnerSession
 
 pytest.importorskip("roadrunner", reason="libroadrunner is part of the sbml extra")
 
-GENOTYPES = [
-    "",
-    "BRAF p.V600E",
-    "BRAF p.V600E; TERT c.-124C>T",
-    "CCDC6::RET",
-    "ETV6::NTRK3",
-    "NRAS p.Q61R",
-    "TERT c.-146C>T",
-]
-DRUGS = [
-    "dabrafenib",
-    "trametinib",
-    "lapatinib",
-    "selpercatinib",
-    "saha",
-    "ev-nis",
-    "potassium perchlorate",
-    "tazemetostat",
-    "larotrectinib",
-]
-ENV = [
-    "tsh",
-    "growth_factors",
-    "tgfb",
-    "hypoxia",
-    "glucose",
-    "adhesion",
-    "tlr4",
-    "oxidative_stress",
-]
 N_PATIENTS = 20
 TIMES = np.linspace(0.0, 720.0, 31)
-
-
-def random_patients(model: CompiledModel, n: int, rng: np.random.Generator) -> Conditions:
-    """Random perturbations of every kind the SBML parameters carry."""
-    genotypes = [GENOTYPES[i] for i in rng.integers(0, len(GENOTYPES), n)]
-    drugs = {d: np.where(rng.random(n) < 0.3, rng.uniform(0.1, 3.0, n), 0.0) for d in DRUGS}
-    drugs["ev-nis"][: n // 2] = rng.uniform(0.5, 2.0, n // 2)  # half of them get a pulse
-    c = conditions(model, n, genotype=genotypes, drugs=drugs, env={k: rng.random(n) for k in ENV})
-    shape = (n, model.n_nodes)
-    scale = np.where(rng.random(shape) < 0.05, c.scale * rng.uniform(0.2, 1.0, shape), c.scale)
-    clamp = c.clamp_mask | ((rng.random(shape) < 0.02) & ~model.is_input)
-    value = np.where(clamp & ~c.clamp_mask, rng.random(shape), c.clamp_value)
-    return Conditions(clamp, value, scale, c.bias, c.pulses, c.labels)
 
 
 Case = tuple[CompiledModel, Conditions, np.ndarray, RoadRunnerSession]
@@ -79,7 +36,7 @@ Case = tuple[CompiledModel, Conditions, np.ndarray, RoadRunnerSession]
 def case() -> Case:
     model = compile_model()
     rng = np.random.default_rng(20230939)
-    cond = random_patients(model, N_PATIENTS, rng)
+    cond = random_conditions(model, N_PATIENTS, rng, pulse_fraction=0.5)
     x0 = rng.random((N_PATIENTS, model.n_nodes))
     return model, cond, x0, RoadRunnerSession(model)
 
