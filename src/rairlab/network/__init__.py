@@ -22,10 +22,11 @@ from rairlab.network._compiled import (
     rhs,
     target_activity,
 )
-from rairlab.network._data import NetworkData, load_network_data
+from rairlab.network._data import load_network_data
 from rairlab.network._perturb import conditions, drug_effect, modelled_agents
 from rairlab.network._random import random_conditions
 from rairlab.network._rules import And, Const, Expr, Not, Or, Var, parse_rule, to_text, variables
+from rairlab.network._specs import NetworkData
 from rairlab.network._steady import SteadyState, steady_state
 from rairlab.network._timecourse import TimeCourse, time_course
 

@@ -8,8 +8,9 @@ import numpy as np
 
 from rairlab.errors import InvalidValueError, UnknownNameError
 from rairlab.network._compiled import CompiledModel
-from rairlab.network._data import NetworkData, VariantOption, load_network_data
+from rairlab.network._data import load_network_data
 from rairlab.network._rules import Expr, Var, variables
+from rairlab.network._specs import NetworkData, VariantOption
 
 __all__ = ["compile_model", "list_variants", "resolve_variant"]
 

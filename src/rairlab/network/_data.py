@@ -29,18 +29,7 @@ from rairlab.network._specs import (
 )
 from rairlab.network._yamlines import line_of, load_yaml_lines
 
-__all__ = [
-    "DATA_DIR",
-    "AgentActions",
-    "AlterationEffect",
-    "DrugAction",
-    "EnvironmentKey",
-    "NetworkData",
-    "NodeSpec",
-    "VariantOption",
-    "VariantSwitch",
-    "load_network_data",
-]
+__all__ = ["DATA_DIR", "load_network_data"]
 
 DATA_DIR = Path(__file__).parent / "data"
 NODE_KINDS = ("input", "gene", "protein", "complex", "process", "output")

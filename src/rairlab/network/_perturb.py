@@ -16,7 +16,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from rairlab.errors import InvalidValueError, UnknownNameError
 from rairlab.network._compiled import CompiledModel, Conditions, Pulse
-from rairlab.network._data import AgentActions, NetworkData, load_network_data
+from rairlab.network._data import load_network_data
+from rairlab.network._specs import AgentActions, NetworkData
 
 __all__ = ["conditions", "drug_effect", "modelled_agents"]
 

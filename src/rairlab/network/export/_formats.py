@@ -8,7 +8,7 @@ from pathlib import Path
 from rairlab._io import write_text
 from rairlab.errors import InvalidValueError
 from rairlab.network._compiled import CompiledModel
-from rairlab.network._data import NetworkData
+from rairlab.network._specs import NetworkData
 from rairlab.network.export._bnet import to_bnet
 from rairlab.network.export._sbml import to_sbml
 from rairlab.network.export._sbml_qual import to_sbml_qual

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from rairlab._io import optional_import
 from rairlab.errors import InvalidValueError
 from rairlab.network._compiled import CompiledModel, Conditions
-from rairlab.network._data import NetworkData
+from rairlab.network._specs import NetworkData
 from rairlab.network.export._sbml import to_sbml
 from rairlab.network.export._sbml_params import parameter_layout, sbml_parameter_table
 

@@ -35,9 +35,10 @@ from numpy.typing import ArrayLike
 from rairlab import RESEARCH_USE_NOTICE
 from rairlab.errors import InvalidValueError
 from rairlab.network._compiled import FLOOR, CompiledModel, Conditions
-from rairlab.network._data import NetworkData, load_network_data
+from rairlab.network._data import load_network_data
 from rairlab.network._perturb import conditions
 from rairlab.network._rules import And, Const, Expr, Not, Or, Var, to_text
+from rairlab.network._specs import NetworkData
 from rairlab.network.export._sbml_params import (
     ParameterLayout,
     parameter_layout,

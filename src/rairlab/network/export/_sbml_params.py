@@ -27,7 +27,8 @@ from numpy.typing import NDArray
 
 from rairlab.errors import InvalidValueError
 from rairlab.network._compiled import CompiledModel, Conditions
-from rairlab.network._data import NetworkData, load_network_data
+from rairlab.network._data import load_network_data
+from rairlab.network._specs import NetworkData
 
 __all__ = ["ParameterLayout", "parameter_layout", "sbml_parameter_table", "sbml_parameters"]
 

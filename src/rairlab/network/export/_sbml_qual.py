@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from rairlab import RESEARCH_USE_NOTICE
 from rairlab.network._compiled import CompiledModel
-from rairlab.network._data import NetworkData, load_network_data
+from rairlab.network._data import load_network_data
 from rairlab.network._rules import And, Const, Expr, Not, Or, Var, to_text
+from rairlab.network._specs import NetworkData
 from rairlab.network.export._xml import XHTML_NS, Element, apply, ci, cn, el, math, render
 
 __all__ = ["SBML_QUAL_NS", "to_sbml_qual"]
