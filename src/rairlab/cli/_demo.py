@@ -21,11 +21,11 @@ from rich.table import Table
 from rairlab.biokinetics import iodide_model
 from rairlab.cli._output import JSON_OPTION, emit
 from rairlab.dosimetry import (
-    ACTIVITY_UNITS,
     activity_for_dose,
     get_nuclide,
     lesion_dose_per_gbq,
     trial_criteria,
+    trial_max_activity_mbq,
 )
 from rairlab.knowledge import evidence, load_knowledge
 from rairlab.network import compile_model, conditions, steady_state
@@ -66,8 +66,7 @@ def run_demo() -> dict[str, Any]:
     criteria = trial_criteria()
     target_gy = criteria.value("target_lesion_dose")
     needed_mbq = activity_for_dose(gy_per_gbq, target_gy)
-    max_rec = criteria["max_activity"]
-    max_mbq = float(max_rec.value) * ACTIVITY_UNITS[max_rec.unit]  # type: ignore[arg-type]
+    max_mbq = trial_max_activity_mbq()
 
     braf = evidence(alteration="BRAF p.V600E")
     rows = []

@@ -27,6 +27,7 @@ from rairlab.dosimetry._lesion import (
     lesion_dosimetry,
     lesion_thresholds,
     trial_criteria,
+    trial_max_activity_mbq,
 )
 from rairlab.dosimetry._measurements import (
     ACTIVITY_UNITS,
@@ -98,6 +99,7 @@ __all__ = [
     "sphere_radius_cm",
     "sphere_s_value",
     "trial_criteria",
+    "trial_max_activity_mbq",
     "voxel_dose",
     "voxel_kernel",
 ]

@@ -37,7 +37,7 @@ from rairlab._cited import CitedTable, load_cited
 from rairlab.dosimetry._measurements import read_csv_columns
 from rairlab.dosimetry._nuclides import get_nuclide
 from rairlab.dosimetry._tac import TacAnalysis, fit_tac
-from rairlab.dosimetry._units import ACTIVITY_UNITS, MBQ_PER_GBQ
+from rairlab.dosimetry._units import MBQ_PER_GBQ, cited_activity_mbq
 from rairlab.errors import InputFileError, InvalidValueError
 
 __all__ = [
@@ -137,8 +137,8 @@ def max_activity_retention_mbq(
     lung, other = c["retention_48h_limit_lung"], c["retention_48h_limit"]
     lim = np.where(
         np.asarray(lung_metastases, bool),
-        float(lung.value) * ACTIVITY_UNITS[lung.unit],  # type: ignore[arg-type]
-        float(other.value) * ACTIVITY_UNITS[other.unit],  # type: ignore[arg-type]
+        cited_activity_mbq(lung),
+        cited_activity_mbq(other),
     )
     r = np.asarray(retained_fraction_48h, dtype=float)
     if np.any(r < 0) or np.any(r > 1):

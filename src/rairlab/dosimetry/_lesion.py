@@ -29,7 +29,12 @@ from rairlab.dosimetry._measurements import Measurements
 from rairlab.dosimetry._nuclides import get_nuclide
 from rairlab.dosimetry._svalues import sphere_s_value
 from rairlab.dosimetry._tac import TacAnalysis, fit_tac, redecay
-from rairlab.dosimetry._units import ACTIVITY_UNITS, BQ_PER_GBQ, MBQ_PER_GBQ, SECONDS_PER_HOUR
+from rairlab.dosimetry._units import (
+    BQ_PER_GBQ,
+    MBQ_PER_GBQ,
+    SECONDS_PER_HOUR,
+    cited_activity_mbq,
+)
 from rairlab.errors import InvalidValueError
 
 __all__ = [
@@ -66,9 +71,15 @@ def trial_criteria() -> CitedTable:
     return load_cited(_PKG, "data/liu2023/nct02152995_criteria.yaml")
 
 
-def _default_max_activity_mbq() -> float:
-    rec = trial_criteria()["max_activity"]
-    return float(rec.value) * ACTIVITY_UNITS[rec.unit]  # type: ignore[arg-type]
+def trial_max_activity_mbq() -> float:
+    """The NCT02152995 maximum activity (300 mCi) in MBq.
+
+    Examples
+    --------
+    >>> trial_max_activity_mbq()
+    11100.0
+    """
+    return cited_activity_mbq(trial_criteria()["max_activity"])
 
 
 def lesion_dose_per_gbq(
@@ -249,7 +260,7 @@ def lesion_dosimetry(
     target = trial_criteria().value("target_lesion_dose") if target_gy is None else target_gy
     if not (target > 0 and math.isfinite(target)):
         raise InvalidValueError("--target-gy", target_gy, "a finite dose > 0 Gy")
-    a_max = _default_max_activity_mbq() if max_activity_mbq is None else max_activity_mbq
+    a_max = trial_max_activity_mbq() if max_activity_mbq is None else max_activity_mbq
     if not (a_max > 0 and math.isfinite(a_max)):
         raise InvalidValueError("--max-activity-mbq", max_activity_mbq, "a finite activity > 0 MBq")
     frac = measurements.fraction / recovery

@@ -10,6 +10,8 @@ True
 
 from __future__ import annotations
 
+from rairlab._cited import CitedValue
+
 __all__ = [
     "ACTIVITY_UNITS",
     "BQ_PER_GBQ",
@@ -18,6 +20,7 @@ __all__ = [
     "MBQ_PER_GBQ",
     "MEV_TO_J",
     "SECONDS_PER_HOUR",
+    "cited_activity_mbq",
 ]
 
 #: Seconds per hour.
@@ -34,3 +37,15 @@ BQ_S_PER_MBQ_H = BQ_PER_MBQ * SECONDS_PER_HOUR
 MEV_TO_J = 1.602176634e-13
 #: Activity units in MBq per unit (1 Ci = 3.7e10 Bq exactly).
 ACTIVITY_UNITS = {"Bq": 1e-6, "kBq": 1e-3, "MBq": 1.0, "GBq": 1e3, "uCi": 0.037, "mCi": 37.0}
+
+
+def cited_activity_mbq(record: CitedValue) -> float:
+    """A cited activity (value in any unit of :data:`ACTIVITY_UNITS`) in MBq.
+
+    Examples
+    --------
+    >>> from rairlab.dosimetry import trial_criteria
+    >>> cited_activity_mbq(trial_criteria()["max_activity"])  # 300 mCi
+    11100.0
+    """
+    return float(record.value) * ACTIVITY_UNITS[record.unit]  # type: ignore[arg-type]
