@@ -110,7 +110,7 @@ def test_issue_node_list_is_covered(item):
 
 def test_her_feedback_and_pbf_phosphorylation_are_wired():
     rules = {n.id: n.rule_text for n in load_network_data().nodes}
-    assert rules["ERBB2_ERBB3"] == "!ERK"
+    assert rules["ERBB2_ERBB3"] == "growth_factors & !ERK"
     assert {"PTTG1IP", "SRC"} <= set(variables(parse_rule(rules["PBF_pY174"])))
 
 

@@ -9,7 +9,7 @@ def test_edge_signs_follow_negations():
     signs = edge_signs(m)
     assert signs.shape == (m.n_edges,)
     erbb = m.edges_of(m.index("ERBB2_ERBB3"))
-    assert signs[erbb].tolist() == [-1]
+    assert signs[erbb].tolist() == [1, -1]
     assert np.all(signs[m.edges_of(m.index("GNAS"))] == 1)
 
 

@@ -70,9 +70,12 @@ def test_braf_logical_reading_has_one_fixed_point_without_uptake():
     assert att.value("iodide_uptake") == 0.0
 
 
-def test_erk_feedback_oscillates_in_the_logical_reading():
+def test_her_feedback_is_silent_without_ligand_in_the_logical_reading():
     m = compile_model()
-    assert all(not a.is_fixed_point for a in attractors(m, ENV))
+    # HER2/HER3 signal only with ligand (growth_factors & !ERK): no ligand, no loop
+    atts = attractors(m, ENV)
+    assert all(a.is_fixed_point for a in atts)
+    assert all(a.value("ERBB2_ERBB3") == 0.0 for a in atts)
 
 
 def test_asynchronous_attractors_of_a_toy_loop():
@@ -82,7 +85,8 @@ def test_asynchronous_attractors_of_a_toy_loop():
         n: 0 for n in m.node_ids if n not in ("ERBB2_ERBB3", "RAS", "BRAF", "RAF1", "MEK", "ERK")
     }
     fixed.update(ENV)
+    fixed["growth_factors"] = 1
     atts = attractors(m, fixed, update="asynchronous")
     assert len(atts) == 1
     assert not atts[0].is_fixed_point
-    assert parse_rule("!ERK") == m.rules[m.index("ERBB2_ERBB3")]
+    assert parse_rule("growth_factors & !ERK") == m.rules[m.index("ERBB2_ERBB3")]

@@ -9,7 +9,7 @@ import numpy as np
 from rairlab.errors import InvalidValueError, UnknownNameError
 from rairlab.network._compiled import CompiledModel
 from rairlab.network._data import load_network_data
-from rairlab.network._rules import Expr, Var, variables
+from rairlab.network._rules import And, Expr, Not, Or, Var, variables
 from rairlab.network._specs import NetworkData, VariantOption
 
 __all__ = ["compile_model", "list_variants", "resolve_variant"]
@@ -102,6 +102,46 @@ def _components(n: int, src: Iterable[int], tgt: Iterable[int]) -> tuple[tuple[i
     return tuple(reversed(out))
 
 
+def _leaf_roles(expr: Expr) -> list[tuple[bool, bool]]:
+    """Per leaf, in edge order: (negative polarity, below an ``Or``)."""
+    out: list[tuple[bool, bool]] = []
+
+    def walk(e: Expr, negative: bool, under_or: bool) -> None:
+        if isinstance(e, Var):
+            out.append((negative, under_or))
+        elif isinstance(e, Not):
+            walk(e.arg, not negative, under_or)
+        elif isinstance(e, And | Or):
+            for a in e.args:
+                walk(a, negative, under_or or isinstance(e, Or))
+
+    walk(expr, False, False)
+    return out
+
+
+def _bounds(
+    expr: Expr, node_id: str, data: NetworkData
+) -> tuple[list[float], list[float], list[float]]:
+    """Per leaf: max effect m, and the leaf's affine map lo + span f~ (see CompiledModel).
+
+    An inhibitory leaf (under an odd number of Not) takes the edge's ``max_effect``
+    (default ``edge_defaults.max_effect``); an activating one its ``max_effect`` only
+    where it is required (not below an Or), else 1.
+    """
+    ms, los, spans = [], [], []
+    for leaf, (negative, under_or) in zip(variables(expr), _leaf_roles(expr), strict=True):
+        default = data.max_effect_default if negative else 1.0
+        m = data.edge_max_effect.get((leaf, node_id), default)
+        if not negative and under_or:
+            # a bounded sufficient input would act as a basal activity: an activating
+            # input below an Or (e.g. in a variant's rule) keeps its full effect
+            m = 1.0
+        ms.append(m)
+        los.append(0.0 if negative else 1.0 - m)
+        spans.append(m)
+    return ms, los, spans
+
+
 def compile_model(
     variant: str | Sequence[str] | None = None, data: NetworkData | None = None
 ) -> CompiledModel:
@@ -140,6 +180,9 @@ def compile_model(
     tgt: list[int] = []
     ks: list[float] = []
     ns: list[float] = []
+    ms: list[float] = []
+    los: list[float] = []
+    spans: list[float] = []
     ptr = [0]
     for node_id in ids:
         expr = rules[node_id]
@@ -151,6 +194,11 @@ def compile_model(
             tgt.append(pos[node_id])
             ks.append(k)
             ns.append(n)
+        if expr is not None:
+            m, lo, span = _bounds(expr, node_id, data)
+            ms.extend(m)
+            los.extend(lo)
+            spans.extend(span)
         ptr.append(len(src))
     return CompiledModel(
         node_ids=ids,
@@ -161,6 +209,9 @@ def compile_model(
         edge_ptr=np.asarray(ptr, dtype=np.intp),
         edge_k=np.asarray(ks, dtype=float),
         edge_n=np.asarray(ns, dtype=float),
+        edge_max=np.asarray(ms, dtype=float),
+        edge_lo=np.asarray(los, dtype=float),
+        edge_span=np.asarray(spans, dtype=float),
         tau=np.asarray([data.tau[i] for i in ids], dtype=float),
         basal=np.asarray([data.basal[i] for i in ids], dtype=float),
         is_input=np.asarray([n.kind == "input" for n in data.nodes], dtype=bool),

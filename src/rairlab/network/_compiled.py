@@ -16,6 +16,9 @@ Compiled representation (:class:`CompiledModel`)
 ``edge_ptr``      of the rule's leaves (``rules._variables``).
 ``edge_k``,       per-edge Hill threshold k and exponent n, shape (E,).
 ``edge_n``
+``edge_max``      per-edge maximal effect m in (0, 1], shape (E,).
+``edge_lo``,      the leaf's bounded value ``lo + span f~`` (see below), shape (E,).
+``edge_span``
 ``tau``           per-node time constant in hours, shape (N,).
 ``basal``         per-node basal (leak) activity b0 in [0, 1], shape (N,).
 ``is_input``      inputs have no rule; their value comes from :class:`Conditions`.
@@ -29,7 +32,14 @@ Each edge e = (j -> i) maps the source activity through the normalized Hill func
 .. math:: \tilde f_e(x_j) = \frac{x_j^{n_e}\,(1 + k_e^{n_e})}{x_j^{n_e} + k_e^{n_e}},
           \qquad x_j \leftarrow \max(x_j, 10^{-30})
 
-and the rule is read with ``Var -> f~``, ``Not a -> 1 - a``, ``And -> prod a``,
+bounded by the edge's maximal effect m (graded biology: one input changes its
+target by at most a fraction m, never to an exact 0 unless m = 1):
+
+.. math:: v_e = \begin{cases} m_e \tilde f_e & \text{inhibitory leaf (under an odd
+          number of Not): } !v_e \ge 1 - m_e \\ 1 - m_e + m_e \tilde f_e &
+          \text{activating leaf: its absence keeps } 1 - m_e \end{cases}
+
+and the rule is read with ``Var -> v``, ``Not a -> 1 - a``, ``And -> prod a``,
 ``Or -> 1 - prod(1 - a)``, ``0 -> 0``, ``1 -> 1``. For read-once rules this equals
 the multilinear interpolation of the Boolean function (Odefy's Hill cube), B~_i(x).
 Perturbations enter per patient through :class:`Conditions`:
@@ -197,6 +207,9 @@ class CompiledModel:
     edge_ptr: NDArray[np.intp]
     edge_k: Array
     edge_n: Array
+    edge_max: Array
+    edge_lo: Array
+    edge_span: Array
     tau: Array
     basal: Array
     is_input: NDArray[np.bool_]
@@ -284,6 +297,7 @@ def rule_value(model: CompiledModel, x: Array, i: int) -> Array:
     assert rule is not None
     src = model.edge_src[sl]
     f = hill_cube(x[:, src], model.edge_k[sl], model.edge_n[sl])
+    f = model.edge_lo[sl] + model.edge_span[sl] * f
     value = _eval(rule, [f[:, j] for j in range(f.shape[1])], [0])
     return np.broadcast_to(np.asarray(value, dtype=float), (x.shape[0],))
 
@@ -296,8 +310,8 @@ def rule_value_grad(model: CompiledModel, x: Array, i: int) -> tuple[Array, Arra
     src = model.edge_src[sl]
     xs = x[:, src]
     k, n = model.edge_k[sl], model.edge_n[sl]
-    f = hill_cube(xs, k, n)
-    df = hill_cube_derivative(xs, k, n)
+    f = model.edge_lo[sl] + model.edge_span[sl] * hill_cube(xs, k, n)
+    df = model.edge_span[sl] * hill_cube_derivative(xs, k, n)
     value, grads = _eval_grad(rule, [f[:, j] for j in range(f.shape[1])], [0])
     dB = np.zeros_like(f)
     for j, d in grads:

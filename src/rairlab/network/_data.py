@@ -144,7 +144,9 @@ def _read_parameters(path: Path, nodes: Mapping[str, NodeSpec]) -> dict[str, Any
     relay = r.get(doc, "relay_defaults", dict)
     k_relay = r.get(r.get(relay, "k", dict), "value", float)
     n_relay = r.get(r.get(relay, "n", dict), "value", float)
+    m0 = r.get(r.get(defaults, "max_effect", dict), "value", float)
     edge_params: dict[tuple[str, str], tuple[float, float]] = {}
+    edge_max: dict[tuple[str, str], float] = {}
     edges = r.get(doc, "edges", dict, {})
     for key, rec in edges.items():
         parts = [p.strip() for p in str(key).split("->")]
@@ -156,6 +158,13 @@ def _read_parameters(path: Path, nodes: Mapping[str, NodeSpec]) -> dict[str, Any
             raise r.fail(f"edge {key!r} is not an edge of the network", edges, key)
         r.provenance(rec)
         edge_params[(src, tgt)] = (r.get(rec, "k", float, k0), r.get(rec, "n", float, n0))
+        if "max_effect" in rec:
+            m = r.get(rec, "max_effect", float)
+            if not 0.0 < m <= 1.0:
+                raise r.fail(f"max_effect of edge {key!r} must lie in (0, 1]", rec, "max_effect")
+            edge_max[(src, tgt)] = m
+        if "k" not in rec and "n" not in rec:
+            del edge_params[(src, tgt)]
     by_kind = r.get(doc, "tau_by_kind", dict)
     tau: dict[str, float] = {}
     basal: dict[str, float] = {}
@@ -176,7 +185,15 @@ def _read_parameters(path: Path, nodes: Mapping[str, NodeSpec]) -> dict[str, Any
     for key, (k, n) in edge_params.items():
         if k <= 0 or n <= 0:
             raise r.fail(f"k and n of edge {key} must be positive", edges)
+    if not 0.0 < m0 <= 1.0:
+        raise r.fail("edge_defaults.max_effect must lie in (0, 1]", defaults, "max_effect")
+    memory_node = r.get(doc, "memory_node", str)
+    if memory_node not in nodes:
+        raise r.fail(f"memory_node {memory_node!r} is no node", doc, "memory_node")
     return {
+        "max_effect_default": m0,
+        "edge_max_effect": edge_max,
+        "memory_node": memory_node,
         "k_default": k0,
         "n_default": n0,
         "k_relay": k_relay,
@@ -307,7 +324,10 @@ def _read_alterations(path: Path, nodes: Mapping[str, NodeSpec]) -> dict[str, Al
             strength=r.get(rec, "strength", float),
             interactions=r.ids(rec, "interactions", _INT_ID),
             resistance=resistance,
+            memory=r.get(rec, "memory", float, 0.0),
         )
+        if not 0.0 <= out[alt].strength <= 1.0 or not 0.0 <= out[alt].memory <= 1.0:
+            raise r.fail(f"strength and memory of {alt} must lie in [0, 1]", rec)
     return out
 
 

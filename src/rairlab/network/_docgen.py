@@ -135,12 +135,27 @@ def _tables() -> str:
         "## Hill parameters",
         "",
         f"Default edge: k = {data.k_default:g}, n = {data.n_default:g}; relay edge (rule is one "
-        f"node): k = {data.k_relay:g}, n = {data.n_relay:g} (all `assumption`). Overrides:",
+        f"node): k = {data.k_relay:g}, n = {data.n_relay:g}; maximal effect m of an inhibitory "
+        f"edge {data.max_effect_default:g}, of an activating one 1 unless set (all "
+        "`assumption`). Every edge of the default model:",
         "",
-        "| edge | k | n |",
-        "|---|---|---|",
+        "| edge | sign | k | n | max effect m |",
+        "|---|---|---|---|---|",
     ]
-    lines += [f"| {s} -> {t} | {k:g} | {n:g} |" for (s, t), (k, n) in data.edge_params.items()]
+    signs = edge_signs(model)
+    lines += [
+        f"| {model.node_ids[s]} -> {model.node_ids[t]} | {'+' if sg > 0 else '-'} | {k:g} "
+        f"| {n:g} | {m:g} |"
+        for s, t, sg, k, n, m in zip(
+            model.edge_src,
+            model.edge_tgt,
+            signs,
+            model.edge_k,
+            model.edge_n,
+            model.edge_max,
+            strict=True,
+        )
+    ]
     lines += [
         "",
         "## Model variants",
@@ -172,11 +187,11 @@ def _tables() -> str:
         "",
         "## Alterations",
         "",
-        "| alteration | notation | node | effect | strength |",
-        "|---|---|---|---|---|",
+        f"| alteration | notation | node | effect | strength | memory ({data.memory_node}) |",
+        "|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {a.alteration} | {a.notation} | {a.node} | {a.effect} | {a.strength:g} |"
+        f"| {a.alteration} | {a.notation} | {a.node} | {a.effect} | {a.strength:g} | {a.memory:g} |"
         for a in data.alterations.values()
     ]
     results = check_behaviour(model)

@@ -22,8 +22,10 @@ __all__ = ["flatten", "kernel_model"]
 class _Program:
     """Rules as affine-product operations: v_q = alpha_q + beta_q prod_r (a_r + b_r v[idx_r])."""
 
-    def __init__(self, n_edges: int) -> None:
+    def __init__(self, n_edges: int, lo: np.ndarray, span: np.ndarray) -> None:
         self.n_edges = n_edges
+        self.lo = lo
+        self.span = span
         self.alpha: list[float] = []
         self.beta: list[float] = []
         self.ch_ptr = [0]
@@ -33,9 +35,10 @@ class _Program:
 
     def build(self, expr: Expr, edge: list[int]) -> tuple[int, float, float]:
         """Emit ops for `expr`; return its value as (slot, a, b): a + b v[slot]."""
-        if isinstance(expr, Var):
+        if isinstance(expr, Var):  # the bounded leaf lo + span f~ (CompiledModel.edge_lo)
             edge[0] += 1
-            return edge[0] - 1, 0.0, 1.0
+            e = edge[0] - 1
+            return e, float(self.lo[e]), float(self.span[e])
         if isinstance(expr, Const):
             return 0, float(expr.value), 0.0
         if isinstance(expr, Not):
@@ -58,7 +61,7 @@ def flatten(model: CompiledModel) -> dict[str, Any]:
     cached = model.__dict__.get("_kernel_arrays")
     if cached is not None:
         return dict(cached)
-    prog = _Program(model.n_edges)
+    prog = _Program(model.n_edges, model.edge_lo, model.edge_span)
     op_ptr = [0]
     root = np.zeros((model.n_nodes, 3))
     for i, rule in enumerate(model.rules):

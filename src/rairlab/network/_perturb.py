@@ -122,6 +122,31 @@ def _node_list(items: Sequence[str], model: CompiledModel, what: str) -> list[tu
     return out
 
 
+def _alteration_overrides(
+    strength: Mapping[str, ArrayLike] | None,
+    memory: Mapping[str, ArrayLike] | None,
+    data: NetworkData,
+    n: int,
+) -> dict[str, tuple[Array | None, Array | None]]:
+    """Per-patient strength/memory arrays by alteration id of an ``alterations.yaml`` entry."""
+    by_name = {a.notation.lower(): a.alteration for a in data.alterations.values()}
+    out: dict[str, tuple[Array | None, Array | None]] = {}
+    for which, given in ((0, strength or {}), (1, memory or {})):
+        what = ("strength", "memory")[which]
+        for key, value in given.items():
+            alt = key if key in data.alterations else by_name.get(str(key).strip().lower())
+            if alt is None:
+                known = [*data.alterations, *(a.notation for a in data.alterations.values())]
+                raise UnknownNameError(f"alteration ({what})", str(key), known)
+            arr = _patient_array(value, n, f"{what} of {key!r}")
+            if np.any((arr < 0) | (arr > 1)):
+                raise InvalidValueError(f"{what} of {key!r}", value, "values in [0, 1]")
+            pair = list(out.get(alt, (None, None)))
+            pair[which] = arr
+            out[alt] = (pair[0], pair[1])
+    return out
+
+
 def conditions(
     model: CompiledModel,
     n_patients: int = 1,
@@ -132,6 +157,9 @@ def conditions(
     tsh: str | float | None = None,
     knockout: Sequence[str] = (),
     overexpress: Sequence[str] = (),
+    strength: Mapping[str, ArrayLike] | None = None,
+    memory: Mapping[str, ArrayLike] | None = None,
+    potency: Mapping[str, ArrayLike] | None = None,
     data: NetworkData | None = None,
 ) -> Conditions:
     """Per-patient perturbation arrays for `model`.
@@ -153,6 +181,15 @@ def conditions(
         Shortcut for ``env["tsh"]``: suppressed, normal, withdrawal or rhTSH.
     knockout, overexpress
         Node ids (``"PIGU"``, ``"SMAD7:0.8"``) to null or to make constitutively active.
+    strength, memory
+        Per-patient values (scalar or (n_patients,), in [0, 1]) replacing the data's
+        ``strength`` or ``memory`` of an alteration, keyed by alteration id (``ALT-001``)
+        or by the notation of its entry in ``alterations.yaml`` (``BRAF p.V600E``). A
+        variant falls back to its parent's key. Clonal fraction is not a cell parameter:
+        mix the outputs of the clone and of the rest (``rairlab.network.mix_clones``).
+    potency
+        Agent name -> per-patient multiplier (> 0) of the drug's potency (its half-effect
+        exposure): > 1 means a less sensitive patient.
     data
         Network data (default: shipped).
 
@@ -211,6 +248,8 @@ def conditions(
     if any(t for t in texts):
         from rairlab.knowledge import parse_genotype
 
+        overrides = _alteration_overrides(strength, memory, data, n)
+        mem_col = model.index(data.memory_node)
         unique = {t: np.asarray([u == t for u in texts]) for t in dict.fromkeys(texts) if t}
         for text, rows in unique.items():
             for alt in parse_genotype(text, _kb()):
@@ -221,10 +260,14 @@ def conditions(
                     labels.append(entry)
                     continue
                 col = model.index(effect.node)
+                s_, m_ = overrides.get(effect.alteration, (None, None))
+                st = effect.strength if s_ is None else s_[rows]
                 if effect.effect == "gain":
-                    bias[rows, col] = 1.0 - (1.0 - bias[rows, col]) * (1.0 - effect.strength)
+                    bias[rows, col] = 1.0 - (1.0 - bias[rows, col]) * (1.0 - st)
                 else:
-                    scale[rows, col] *= 1.0 - effect.strength
+                    scale[rows, col] *= 1.0 - st
+                mem = effect.memory if m_ is None else m_[rows]
+                bias[rows, mem_col] = 1.0 - (1.0 - bias[rows, mem_col]) * (1.0 - mem)
                 for agent, factor in effect.resistance.items():
                     potency_factor.setdefault(agent, np.ones(n))[rows] *= factor
                 entry.update(
@@ -246,6 +289,12 @@ def conditions(
                 for target in act.applies_to:
                     if target in exposure_of:
                         exposure_of[target] *= np.where(e > 0, act.factor, 1.0)
+    for name, value in (potency or {}).items():
+        rec, _ = _resolve_agent(name, data)
+        arr = _patient_array(value, n, f"potency of {name!r}")
+        if np.any(arr <= 0):
+            raise InvalidValueError(f"potency of {name!r}", value, "multipliers > 0")
+        potency_factor[rec.id] = potency_factor.get(rec.id, np.ones(n)) * arr
     for rec, actions, _ in resolved:
         e = exposure_of[rec.id]
         nodes = []

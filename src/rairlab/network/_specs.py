@@ -97,6 +97,7 @@ class AlterationEffect:
     strength: float
     interactions: tuple[str, ...]
     resistance: Mapping[str, float] = field(default_factory=dict)
+    memory: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ class NetworkData:
     k_relay: float
     n_relay: float
     edge_params: Mapping[tuple[str, str], tuple[float, float]]
+    max_effect_default: float
+    edge_max_effect: Mapping[tuple[str, str], float]
+    memory_node: str
     tau: Mapping[str, float]
     basal: Mapping[str, float]
     switches: tuple[VariantSwitch, ...]

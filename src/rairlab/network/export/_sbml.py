@@ -67,17 +67,25 @@ def _product(terms: list[Element]) -> Element:
     return terms[0] if len(terms) == 1 else apply("times", *terms)
 
 
-def _rule_math(expr: Expr, k_ids: list[str], n_ids: list[str], leaf: list[int]) -> Element:
-    """The factored continuous reading of a rule; leaves consume edges in order."""
+def _rule_math(
+    expr: Expr, ids: tuple[list[str], list[str], list[str]], leaf: list[int], negative: bool = False
+) -> Element:
+    """The factored continuous reading of a rule; leaves consume edges in order.
+
+    `ids` are the edges' (k, n, m) parameter ids; a leaf is the bounded Hill cube
+    ``m f~`` (inhibitory: under an odd number of Not) or ``(1 - m) + m f~``.
+    """
     if isinstance(expr, Var):
         e = leaf[0]
         leaf[0] += 1
-        return call(_HILL, ci(expr.name), ci(k_ids[e]), ci(n_ids[e]))
+        k_ids, n_ids, m_ids = ids
+        f = apply("times", ci(m_ids[e]), call(_HILL, ci(expr.name), ci(k_ids[e]), ci(n_ids[e])))
+        return f if negative else apply("plus", _one_minus(ci(m_ids[e])), f)
     if isinstance(expr, Const):
         return cn(int(expr.value))
     if isinstance(expr, Not):
-        return _one_minus(_rule_math(expr.arg, k_ids, n_ids, leaf))
-    parts = [_rule_math(a, k_ids, n_ids, leaf) for a in expr.args]
+        return _one_minus(_rule_math(expr.arg, ids, leaf, not negative))
+    parts = [_rule_math(a, ids, leaf, negative) for a in expr.args]
     if isinstance(expr, And):
         return _product(parts)
     assert isinstance(expr, Or)
@@ -153,7 +161,7 @@ def _rate_law(model: CompiledModel, layout: ParameterLayout, i: int) -> Element:
     if rule is None:
         beta = clamped
     else:
-        b = _rule_math(rule, list(layout.k[sl]), list(layout.n[sl]), [0])
+        b = _rule_math(rule, (list(layout.k[sl]), list(layout.n[sl]), list(layout.m[sl])), [0])
         beta = apply("plus", clamped, apply("times", _one_minus(ci(layout.clamp[i])), b))
     slots = [s for s, p in enumerate(layout.pulses) if p[0] == i]
     if slots:
@@ -236,7 +244,7 @@ def to_sbml(
     if init.shape != (model.n_nodes,):
         raise InvalidValueError("x0", f"shape {init.shape}", f"shape ({model.n_nodes},)")
 
-    reserved = ["cell", _HILL, _HILL_FLOORED, *layout.tau, *layout.k, *layout.n, *ids]
+    reserved = ["cell", _HILL, _HILL_FLOORED, *layout.tau, *layout.k, *layout.n, *layout.m, *ids]
     reserved += [f"v_{i}" for i in model.node_ids]
     counts = Counter([*reserved, *model.node_ids])
     clash = sorted(r for r, c in counts.items() if c > 1)
@@ -267,6 +275,7 @@ def to_sbml(
     for e in range(model.n_edges):
         params.append(_parameter(layout.k[e], model.edge_k[e], "dimensionless"))
         params.append(_parameter(layout.n[e], model.edge_n[e], "dimensionless"))
+        params.append(_parameter(layout.m[e], model.edge_max[e], "dimensionless"))
     for pid in ids:
         unit = "hour" if "_rise_" in pid or "_fade_" in pid else "dimensionless"
         params.append(_parameter(pid, defaults[pid], unit))

@@ -10,6 +10,8 @@ Parameter ids (``<node>``, ``<src>``, ``<tgt>`` are node ids)::
 
     tau_<node>                 time constant (h)
     k_<src>__<tgt>, n_<src>__<tgt>   Hill threshold and exponent of the edge src -> tgt
+    m_<src>__<tgt>             maximal effect of the edge (its leaf is m f~ if inhibitory,
+                               1 - m + m f~ if activating)
     clamp_<node>               1 = the node is clamped (inputs always), 0 = its rule acts
     clampval_<node>            the clamped activity
     scale_<node>               s (loss of function, inhibiting drugs); 1 = untouched
@@ -43,8 +45,8 @@ class ParameterLayout:
     ----------
     tau
         ``tau_<node>`` per node, shape (N,).
-    k, n
-        ``k_<src>__<tgt>`` and ``n_<src>__<tgt>`` per edge, shape (E,).
+    k, n, m
+        ``k_<src>__<tgt>``, ``n_<src>__<tgt>`` and ``m_<src>__<tgt>`` per edge, shape (E,).
     clamp, clampval, scale, bias
         Perturbation parameters per node, shape (N,).
     pulses
@@ -54,6 +56,7 @@ class ParameterLayout:
     tau: tuple[str, ...]
     k: tuple[str, ...]
     n: tuple[str, ...]
+    m: tuple[str, ...]
     clamp: tuple[str, ...]
     clampval: tuple[str, ...]
     scale: tuple[str, ...]
@@ -109,6 +112,7 @@ def parameter_layout(model: CompiledModel, data: NetworkData | None = None) -> P
         tau=tuple(f"tau_{i}" for i in ids),
         k=tuple(f"k_{s}__{t}" for s, t in zip(src, tgt, strict=True)),
         n=tuple(f"n_{s}__{t}" for s, t in zip(src, tgt, strict=True)),
+        m=tuple(f"m_{s}__{t}" for s, t in zip(src, tgt, strict=True)),
         clamp=tuple(f"clamp_{i}" for i in ids),
         clampval=tuple(f"clampval_{i}" for i in ids),
         scale=tuple(f"scale_{i}" for i in ids),
