@@ -11,7 +11,13 @@ from rich.table import Table
 
 from rairlab.cli._output import JSON_OPTION, emit
 from rairlab.errors import InvalidValueError
-from rairlab.network import compile_model, conditions, steady_state, time_course
+from rairlab.network import (
+    compile_model,
+    conditions,
+    steady_state,
+    time_course,
+    variant_settings,
+)
 
 __all__ = ["OUTPUTS", "simulate"]
 
@@ -97,6 +103,8 @@ def simulate(
         "stable": bool(ss.stable[0]),
         "residual": float(ss.residual[0]),
         "variant": model.variant_name,
+        "variant_is_default": not model.variant,
+        "variant_settings": variant_settings(model),
         "perturbations": list(cond.labels),
         "nodes": {n: float(v) for n, v in zip(model.node_ids, ss.x[0], strict=True)},
     }
@@ -111,7 +119,8 @@ def simulate(
         }
 
     def render(console: Console) -> None:
-        table = Table(title=f"Network steady state (variant: {data['variant']})")
+        default = " (the default model)" if data["variant_is_default"] else ""
+        table = Table(title=f"Network steady state (variant: {data['variant']}{default})")
         table.add_column("output")
         table.add_column("activity (0..1)", justify="right")
         for name, value in data["outputs"].items():
@@ -122,6 +131,13 @@ def simulate(
                 f"- {p['kind']}: {p['name']}"
                 + ("" if p.get("modelled", True) else " (not modelled)")
             )
+        console.print(
+            "Variant switches: "
+            + ", ".join(
+                f"{v['option']}" + (" (default)" if v["default"] else " (chosen)")
+                for v in data["variant_settings"].values()
+            )
+        )
         if not data["converged"]:
             console.print(f"[red]not converged (residual {data['residual']:.2e})[/red]")
         if "time_course" in data:

@@ -10,7 +10,12 @@ representation that exporters use.
 
 from rairlab.network._behaviour import Behaviour, BehaviourResult, check_behaviour, load_behaviour
 from rairlab.network._boolean import Attractor, attractors, percolate
-from rairlab.network._compile import compile_model, list_variants, resolve_variant
+from rairlab.network._compile import (
+    compile_model,
+    list_variants,
+    resolve_variant,
+    variant_settings,
+)
 from rairlab.network._compiled import (
     CompiledModel,
     Conditions,
@@ -24,6 +29,15 @@ from rairlab.network._compiled import (
 )
 from rairlab.network._data import load_network_data
 from rairlab.network._perturb import conditions, drug_effect, modelled_agents
+from rairlab.network._population import (
+    ParameterSpec,
+    PopulationSample,
+    PopulationSpec,
+    load_population_spec,
+    mix_clones,
+    population_conditions,
+    sample_parameters,
+)
 from rairlab.network._random import random_conditions
 from rairlab.network._rules import And, Const, Expr, Not, Or, Var, parse_rule, to_text, variables
 from rairlab.network._specs import NetworkData
@@ -42,6 +56,9 @@ __all__ = [
     "NetworkData",
     "Not",
     "Or",
+    "ParameterSpec",
+    "PopulationSample",
+    "PopulationSpec",
     "Pulse",
     "SteadyState",
     "TimeCourse",
@@ -57,16 +74,21 @@ __all__ = [
     "list_variants",
     "load_behaviour",
     "load_network_data",
+    "load_population_spec",
+    "mix_clones",
     "modelled_agents",
     "parse_rule",
     "percolate",
+    "population_conditions",
     "pulse_shape",
     "random_conditions",
     "resolve_variant",
     "rhs",
+    "sample_parameters",
     "steady_state",
     "target_activity",
     "time_course",
     "to_text",
     "variables",
+    "variant_settings",
 ]

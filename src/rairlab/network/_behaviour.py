@@ -1,8 +1,12 @@
 """The behavioural specification: cited qualitative statements the default model must reproduce.
 
-Rows live in ``data/behaviour.yaml``; :func:`check_behaviour` simulates each
-row's baseline and perturbed conditions at steady state and says whether the
-output moved in the stated direction.
+Rows live in ``data/behaviour*.yaml`` (``behaviour.yaml``: the first set;
+``behaviour_review.yaml``: a wider, independent pass over the whole review);
+:func:`check_behaviour` simulates each row's baseline and perturbed conditions at
+steady state and says whether the output moved in the stated direction, or, for
+graded rows (``expect: ratio``), whether perturbed / baseline lies in the row's
+``band``. A row may name the model ``variant`` it belongs to (default: the default
+model).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from rairlab.network._yamlines import line_of, load_yaml_lines
 
 __all__ = ["THRESHOLD", "Behaviour", "BehaviourResult", "check_behaviour", "load_behaviour"]
 
-THRESHOLD = {"up": 1e-3, "down": 1e-3, "same": 1e-6}
+THRESHOLD = {"up": 1e-3, "down": 1e-3, "same": 1e-6, "ratio": 0.0}
 _KEYS = ("genotype", "drugs", "env", "tsh", "knockout", "overexpress")
 
 
@@ -38,6 +42,9 @@ class Behaviour:
     citation: str
     interactions: tuple[str, ...]
     line: int | None = None
+    band: tuple[float, float] | None = None
+    variant: str | None = None
+    file: str = "behaviour.yaml"
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,10 @@ class BehaviourResult:
         """Whether the model reproduces the statement (and both runs converged)."""
         d = self.perturbed_value - self.baseline_value
         e = self.behaviour.expect
+        if e == "ratio":
+            lo, hi = self.behaviour.band or (0.0, 0.0)
+            r = self.perturbed_value / self.baseline_value if self.baseline_value > 0 else 0.0
+            return bool(lo <= r <= hi and self.converged)
         ok = (
             d > THRESHOLD[e]
             if e == "up"
@@ -65,7 +76,7 @@ class BehaviourResult:
 
 
 def load_behaviour(path: str | Path | None = None) -> tuple[Behaviour, ...]:
-    """Read the behavioural specification.
+    """Read the behavioural specification (default: every shipped ``behaviour*.yaml``).
 
     Raises
     ------
@@ -74,10 +85,15 @@ def load_behaviour(path: str | Path | None = None) -> tuple[Behaviour, ...]:
 
     Examples
     --------
-    >>> len(load_behaviour()) >= 40
+    >>> len(load_behaviour()) >= 100
     True
     """
-    p = Path(path) if path is not None else DATA_DIR / "behaviour.yaml"
+    if path is None:
+        return tuple(b for p in sorted(DATA_DIR.glob("behaviour*.yaml")) for b in _read(p))
+    return _read(Path(path))
+
+
+def _read(p: Path) -> tuple[Behaviour, ...]:
     rows = []
     for rec in load_yaml_lines(p):
         try:
@@ -90,11 +106,18 @@ def load_behaviour(path: str | Path | None = None) -> tuple[Behaviour, ...]:
                 citation=str(rec["citation"]),
                 interactions=tuple(rec.get("interactions", ())),
                 line=line_of(rec),
+                band=tuple(float(v) for v in rec["band"]) if "band" in rec else None,  # type: ignore[arg-type]
+                variant=rec.get("variant"),
+                file=p.name,
             )
         except (KeyError, TypeError) as exc:
             raise DataFileError(p, f"behaviour row lacks or mistypes {exc}", line_of(rec)) from exc
         if b.expect not in THRESHOLD:
-            raise DataFileError(p, f"expect {b.expect!r} must be up, down or same", b.line)
+            raise DataFileError(p, f"expect {b.expect!r} must be up, down, same or ratio", b.line)
+        if (b.expect == "ratio") != (b.band is not None) or (
+            b.band is not None and (len(b.band) != 2 or not 0 <= b.band[0] <= b.band[1])
+        ):
+            raise DataFileError(p, "expect: ratio goes with band: [lo, hi], 0 <= lo <= hi", b.line)
         for side in (b.baseline, b.perturbed):
             unknown = set(side) - set(_KEYS)
             if unknown:
@@ -114,12 +137,14 @@ def check_behaviour(
     >>> sum(r.passed for r in results) == len(results)
     True
     """
-    model = model or compile_model()
+    default = model or compile_model()
     rows = rows if rows is not None else load_behaviour()
     cache: dict[str, SteadyState] = {}
+    models: dict[str, CompiledModel] = {}
 
-    def run(spec: Mapping[str, Any]) -> SteadyState:
-        key = repr(sorted((k, repr(v)) for k, v in spec.items()))
+    def run(spec: Mapping[str, Any], variant: str | None) -> SteadyState:
+        model = default if variant is None else models.setdefault(variant, compile_model(variant))
+        key = repr((variant, sorted((k, repr(v)) for k, v in spec.items())))
         if key not in cache:
             kw = {k: v for k, v in spec.items()}
             for name in ("knockout", "overexpress"):
@@ -130,7 +155,7 @@ def check_behaviour(
 
     out = []
     for b in rows:
-        base, pert = run(b.baseline), run(b.perturbed)
+        base, pert = run(b.baseline, b.variant), run(b.perturbed, b.variant)
         out.append(
             BehaviourResult(
                 b,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from rairlab.network._data import load_network_data
 from rairlab.network._rules import And, Expr, Not, Or, Var, variables
 from rairlab.network._specs import NetworkData, VariantOption
 
-__all__ = ["compile_model", "list_variants", "resolve_variant"]
+__all__ = ["compile_model", "list_variants", "resolve_variant", "variant_settings"]
 
 
 def list_variants(data: NetworkData | None = None) -> list[str]:
@@ -61,6 +62,23 @@ def resolve_variant(
         if name != switch.default:
             chosen[switch.name] = option
     return tuple(chosen.values())
+
+
+def variant_settings(model: CompiledModel, data: NetworkData | None = None) -> dict[str, Any]:
+    """Every switch's option in effect in `model`, and whether it is the switch's default.
+
+    Examples
+    --------
+    >>> variant_settings(compile_model())["autophagy_nis"]
+    {'option': 'autophagy-degrades-nis', 'default': True}
+    """
+    data = data or load_network_data()
+    chosen = set(model.variant)
+    out: dict[str, Any] = {}
+    for sw in data.switches:
+        option = next((o for o in sw.options if o in chosen), sw.default)
+        out[sw.name] = {"option": option, "default": option == sw.default}
+    return out
 
 
 def _components(n: int, src: Iterable[int], tgt: Iterable[int]) -> tuple[tuple[int, ...], ...]:

@@ -250,6 +250,7 @@ def _read_variants(path: Path, nodes: Mapping[str, NodeSpec]) -> tuple[VariantSw
                 default=default,
                 conflict=r.ids(rec, "conflict", _INT_ID),
                 options=options,
+                rationale=r.get(rec, "rationale", str),
             )
         )
     return tuple(switches)

@@ -163,12 +163,15 @@ def _tables() -> str:
         "| switch | option | default | replaces | interactions | summary |",
         "|---|---|---|---|---|---|",
     ]
+    rationales: list[str] = []
     for sw in data.switches:
+        rationales.append(f"- **{sw.name}** (default `{sw.default}`): {sw.rationale}")
         for o in sw.options.values():
             lines.append(
                 f"| {sw.name} | `{o.name}` | {'yes' if o.name == sw.default else ''} "
                 f"| {', '.join(o.rules) or '-'} | {', '.join(o.interactions)} | {o.summary} |"
             )
+    lines += ["", "Why each default (weight of evidence in the review):", "", *rationales]
     lines += [
         "",
         "## Drugs",

@@ -58,6 +58,7 @@ class VariantSwitch:
     default: str
     conflict: tuple[str, ...]
     options: Mapping[str, VariantOption]
+    rationale: str = ""
 
 
 @dataclass(frozen=True)

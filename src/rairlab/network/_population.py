@@ -1,0 +1,299 @@
+"""Between-patient variability: the population parameter spec, reproducible draws, and
+per-patient conditions built from them.
+
+One concept: a population spec (``data/population.yaml``) gives each per-patient
+parameter of :func:`rairlab.network.conditions` a distribution with its provenance;
+:func:`sample_parameters` draws them reproducibly from one seed, and
+:func:`population_conditions` turns a draw plus a genotype, drugs and TSH state into
+:class:`~rairlab.network.Conditions` (and the clonal fractions that
+:func:`mix_clones` applies to the outputs).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import expit, logit
+
+from rairlab.errors import DataFileError, InvalidValueError, UnknownNameError
+from rairlab.network._compiled import CompiledModel, Conditions
+from rairlab.network._data import DATA_DIR, load_network_data
+from rairlab.network._perturb import conditions
+from rairlab.network._specs import NetworkData
+from rairlab.network._yamlines import line_of, load_yaml_lines
+
+__all__ = [
+    "FAMILIES",
+    "ParameterSpec",
+    "PopulationSample",
+    "PopulationSpec",
+    "load_population_spec",
+    "mix_clones",
+    "population_conditions",
+    "sample_parameters",
+]
+
+Array = NDArray[np.float64]
+TARGETS = ("env", "env_scale", "strength", "memory", "clonal", "exposure", "potency")
+FAMILIES: Mapping[str, tuple[str, ...]] = {
+    "lognormal": ("median", "sigma"),
+    "logitnormal": ("median", "sigma"),
+    "beta": ("a", "b"),
+    "uniform": ("low", "high"),
+    "categorical": ("values", "p"),
+}
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One varied parameter: what it sets (`target`, `key`) and its distribution."""
+
+    name: str
+    target: str
+    key: str
+    family: str
+    params: Mapping[str, Any]
+    provenance: str
+    line: int | None = None
+
+    def draw(self, rng: np.random.Generator, n: int) -> Array:
+        """`n` independent values."""
+        p = self.params
+        if self.family == "lognormal":
+            return np.exp(rng.normal(np.log(p["median"]), p["sigma"], n))
+        if self.family == "logitnormal":
+            return np.asarray(expit(rng.normal(logit(p["median"]), p["sigma"], n)))
+        if self.family == "beta":
+            return rng.beta(p["a"], p["b"], n)
+        if self.family == "uniform":
+            return rng.uniform(p["low"], p["high"], n)
+        return rng.choice(np.asarray(p["values"], dtype=float), size=n, p=p["p"])
+
+
+@dataclass(frozen=True)
+class PopulationSpec:
+    """The varied parameters, in file order (the order fixes the random streams)."""
+
+    parameters: tuple[ParameterSpec, ...]
+    path: Path | None = None
+
+    def names(self) -> list[str]:
+        """Parameter names in order."""
+        return [p.name for p in self.parameters]
+
+
+@dataclass(frozen=True)
+class PopulationSample:
+    """Per-patient values of every parameter of a spec: ``values[name].shape == (n,)``."""
+
+    spec: PopulationSpec
+    values: Mapping[str, Array]
+    seed: int
+
+    @property
+    def n(self) -> int:
+        """Number of patients."""
+        return len(next(iter(self.values.values()))) if self.values else 0
+
+    def __getitem__(self, name: str) -> Array:
+        return self.values[name]
+
+
+def _check_params(rec: Mapping[str, Any], path: Path, line: int | None) -> tuple[str, dict]:
+    dist = rec.get("distribution")
+    if not isinstance(dist, dict) or dist.get("family") not in FAMILIES:
+        raise DataFileError(path, f"distribution.family must be one of {', '.join(FAMILIES)}", line)
+    family = dist["family"]
+    params = {k: v for k, v in dist.items() if k != "family"}
+    if set(params) != set(FAMILIES[family]):
+        need = ", ".join(FAMILIES[family])
+        raise DataFileError(path, f"a {family} distribution takes exactly {need}", line)
+    if family == "categorical":
+        p = np.asarray(params["p"], dtype=float)
+        ok = len(params["values"]) == len(p) and np.all(p >= 0) and abs(p.sum() - 1) < 1e-9
+    else:
+        v = {k: float(x) for k, x in params.items()}
+        params = v
+        ok = {
+            "lognormal": v.get("median", 0) > 0 and v.get("sigma", -1) >= 0,
+            "logitnormal": 0 < v.get("median", 0) < 1 and v.get("sigma", -1) >= 0,
+            "beta": v.get("a", 0) > 0 and v.get("b", 0) > 0,
+            "uniform": v.get("low", 0) <= v.get("high", -1),
+        }[family]
+    if not ok:
+        raise DataFileError(path, f"invalid parameters {params} of a {family} distribution", line)
+    return family, params
+
+
+def load_population_spec(
+    path: str | Path | None = None, data: NetworkData | None = None
+) -> PopulationSpec:
+    """Read and check a population spec (default: the shipped ``population.yaml``).
+
+    Raises
+    ------
+    DataFileError
+        A bad record, naming the file and line.
+
+    Examples
+    --------
+    >>> spec = load_population_spec()
+    >>> "epigenetic_memory" in spec.names()
+    True
+    """
+    return _load_spec(Path(path) if path is not None else DATA_DIR / "population.yaml", data)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_spec(path: Path, data: NetworkData | None) -> PopulationSpec:
+    data = data or load_network_data()
+    doc = load_yaml_lines(path)
+    records = doc.get("parameters") if isinstance(doc, dict) else None
+    if not isinstance(records, list):
+        raise DataFileError(path, "expected a top-level 'parameters' list", None)
+    out: list[ParameterSpec] = []
+    for rec in records:
+        line = line_of(rec)
+        target = rec.get("target") if isinstance(rec, dict) else None
+        if not isinstance(target, dict) or len(target) != 1 or next(iter(target)) not in TARGETS:
+            raise DataFileError(path, f"target must be one of {{{', '.join(TARGETS)}: ...}}", line)
+        ((kind, key),) = target.items()
+        known = {
+            "env": data.environment,
+            "env_scale": data.environment,
+            "strength": data.alterations,
+            "memory": data.alterations,
+            "clonal": data.alterations,
+        }.get(kind, {"*": None})
+        if str(key) not in known:
+            raise DataFileError(path, f"{kind} target {key!r} is unknown", line)
+        if rec.get("provenance") not in ("literature", "assumption", "fitted"):
+            raise DataFileError(path, "provenance must be literature, assumption or fitted", line)
+        if rec["provenance"] == "literature" and not rec.get("citation"):
+            raise DataFileError(path, "a literature record needs a citation", line)
+        family, params = _check_params(rec, path, line)
+        name = str(rec.get("name", ""))
+        if not name or name in {p.name for p in out}:
+            raise DataFileError(path, f"missing or duplicate name {name!r}", line)
+        out.append(ParameterSpec(name, kind, str(key), family, params, rec["provenance"], line))
+    return PopulationSpec(tuple(out), path)
+
+
+def sample_parameters(
+    spec: PopulationSpec | None, n: int, seed: int | np.random.SeedSequence
+) -> PopulationSample:
+    """Draw `n` patients' parameters; the same (spec, n, seed) gives the same values.
+
+    Each parameter has its own child stream of one :class:`numpy.random.SeedSequence`,
+    so adding a parameter at the end of the spec leaves the earlier draws unchanged.
+
+    Examples
+    --------
+    >>> s = sample_parameters(None, 3, seed=1)
+    >>> s.n, bool(np.all(s["adhesion"] <= 1))
+    (3, True)
+    >>> bool(np.all(sample_parameters(None, 3, 1)["tgfb"] == s["tgfb"]))
+    True
+    """
+    spec = spec or load_population_spec()
+    if int(n) != n or n < 1:
+        raise InvalidValueError("n", n, "an integer >= 1")
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    children = ss.spawn(len(spec.parameters))
+    values = {
+        p.name: p.draw(np.random.default_rng(c), int(n))
+        for p, c in zip(spec.parameters, children, strict=True)
+    }
+    return PopulationSample(spec, values, int(ss.entropy) if isinstance(ss.entropy, int) else 0)
+
+
+def population_conditions(
+    model: CompiledModel,
+    sample: PopulationSample,
+    *,
+    genotype: str | Sequence[str] | None = None,
+    drugs: Mapping[str, ArrayLike] | None = None,
+    tsh: str | float = "withdrawal",
+    env: Mapping[str, Any] | None = None,
+    data: NetworkData | None = None,
+) -> tuple[Conditions, dict[str, Array]]:
+    """Conditions for the sampled patients, and their clonal fractions by alteration id.
+
+    The caller's `env` and `tsh` set the arm's context; sampled ``env`` targets give
+    each patient its own level where the caller set none, ``env_scale`` targets
+    multiply the level (clipped to [0, 1]).
+
+    Examples
+    --------
+    >>> from rairlab.network import compile_model
+    >>> m = compile_model()
+    >>> c, clonal = population_conditions(m, sample_parameters(None, 4, 0), genotype="BRAF V600E")
+    >>> c.n_patients, sorted(clonal)
+    (4, ['ALT-003'])
+    """
+    data = data or load_network_data()
+    n = sample.n
+    env_out: dict[str, Any] = {"tsh": tsh, **dict(env or {})}
+    strength: dict[str, Array] = {}
+    memory: dict[str, Array] = {}
+    clonal: dict[str, Array] = {}
+    exposure_scale = np.ones(n)
+    potency: dict[str, Array] = {}
+    drug_items = dict(drugs or {})
+    for p in sample.spec.parameters:
+        v = sample[p.name]
+        if p.target == "env" and p.key not in (env or {}):
+            env_out[p.key] = np.clip(v, 0.0, 1.0)
+        elif p.target == "env_scale":
+            spec = data.environment[p.key]
+            base = env_out.get(p.key, spec.default)
+            level = spec.levels.get(base) if isinstance(base, str) else base
+            if level is None:
+                raise UnknownNameError(f"--env {p.key}", str(base), spec.levels)
+            env_out[p.key] = np.clip(np.asarray(level, dtype=float) * v, 0.0, 1.0)
+        elif p.target in ("strength", "memory"):
+            (strength if p.target == "strength" else memory)[p.key] = np.clip(v, 0.0, 1.0)
+        elif p.target == "clonal":
+            clonal[p.key] = np.clip(v, 0.0, 1.0)
+        elif p.target == "exposure":
+            exposure_scale = exposure_scale * v
+        elif p.target == "potency":
+            potency = {name: v for name in drug_items}
+    doses = {k: np.asarray(e, dtype=float) * exposure_scale for k, e in drug_items.items()}
+    cond = conditions(
+        model,
+        n,
+        genotype=genotype,
+        drugs=doses,
+        env=env_out,
+        strength=strength,
+        memory=memory,
+        potency=potency,
+        data=data,
+    )
+    return cond, clonal
+
+
+def mix_clones(x_clone: ArrayLike, x_rest: ArrayLike, fraction: ArrayLike) -> Array:
+    """Tumour-level activities of a lesion whose cells are a mix of two clones.
+
+    ``fraction * x_clone + (1 - fraction) * x_rest`` per patient: uptake, NIS and Tg
+    are amounts summed over cells, so a lesion's value is the cell-number-weighted mean.
+    `x_*` are (n_patients, ...) and `fraction` is (n_patients,).
+
+    Examples
+    --------
+    >>> mix_clones([[0.0], [1.0]], [[1.0], [1.0]], [0.25, 1.0]).ravel().tolist()
+    [0.75, 1.0]
+    """
+    a, b = np.asarray(x_clone, dtype=float), np.asarray(x_rest, dtype=float)
+    f = np.asarray(fraction, dtype=float).reshape((-1,) + (1,) * (a.ndim - 1))
+    if np.any((f < 0) | (f > 1)):
+        raise InvalidValueError("fraction", fraction, "clonal fractions in [0, 1]")
+    return np.asarray(f * a + (1.0 - f) * b)

@@ -1,0 +1,140 @@
+"""Population spec, reproducible draws and graded per-genotype distributions."""
+
+import numpy as np
+import pytest
+
+from rairlab.errors import DataFileError, InvalidValueError
+from rairlab.network import (
+    compile_model,
+    load_population_spec,
+    mix_clones,
+    population_conditions,
+    sample_parameters,
+    steady_state,
+)
+
+GENOTYPES = [None, "BRAF p.V600E", "BRAF p.V600E; TERT c.-124C>T", "NRAS p.Q61R", "CCDC6::RET"]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return compile_model()
+
+
+def test_every_shipped_parameter_names_its_provenance():
+    spec = load_population_spec()
+    assert len(spec.parameters) >= 15
+    assert {p.provenance for p in spec.parameters} <= {"literature", "assumption", "fitted"}
+    assert {p.target for p in spec.parameters} >= {"env", "env_scale", "strength", "memory"}
+
+
+def test_same_seed_same_draws_other_seed_other_draws():
+    a, b = sample_parameters(None, 50, seed=3), sample_parameters(None, 50, seed=3)
+    c = sample_parameters(None, 50, seed=4)
+    for name in a.values:
+        np.testing.assert_array_equal(a[name], b[name])
+    assert not np.allclose(a["tgfb"], c["tgfb"])
+
+
+def test_draws_respect_their_families():
+    s = sample_parameters(None, 20_000, seed=0)
+    assert np.all((s["adhesion"] >= 0) & (s["adhesion"] <= 1))
+    assert np.median(s["braf_strength"]) == pytest.approx(0.8, abs=0.02)  # logit-normal median
+    assert np.median(s["drug_exposure"]) == pytest.approx(1.0, abs=0.03)  # log-normal median
+    assert np.mean(s["epigenetic_memory"]) == pytest.approx(1 / 7, abs=0.01)  # Beta(1, 6) mean
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        (
+            "parameters:\n  - {name: x, target: {env: nowhere}, provenance: assumption,"
+            " distribution: {family: beta, a: 1, b: 1}}\n",
+            "env target 'nowhere' is unknown",
+        ),
+        (
+            "parameters:\n  - {name: x, target: {env: tgfb}, provenance: assumption,"
+            " distribution: {family: gamma, a: 1}}\n",
+            "family must be one of",
+        ),
+        (
+            "parameters:\n  - {name: x, target: {env: tgfb}, provenance: assumption,"
+            " distribution: {family: beta, a: -1, b: 1}}\n",
+            "invalid parameters",
+        ),
+        (
+            "parameters:\n  - {name: x, target: {env: tgfb}, provenance: literature,"
+            " distribution: {family: beta, a: 1, b: 1}}\n",
+            "needs a citation",
+        ),
+    ],
+)
+def test_bad_spec_records_name_file_and_line(tmp_path, text, match):
+    path = tmp_path / "pop.yaml"
+    path.write_text(text)
+    with pytest.raises(DataFileError, match=match) as err:
+        load_population_spec(path)
+    assert "pop.yaml:2" in str(err.value)
+
+
+def test_bad_sample_size_is_one_clear_error():
+    with pytest.raises(InvalidValueError, match="n"):
+        sample_parameters(None, 0, seed=1)
+
+
+@pytest.mark.parametrize("genotype", GENOTYPES)
+def test_ten_thousand_patients_give_a_continuous_distribution_without_zeros(model, genotype):
+    sample = sample_parameters(None, 10_000, seed=11)
+    cond, _ = population_conditions(model, sample, genotype=genotype)
+    ss = steady_state(model, cond)
+    u = ss["iodide_uptake"]
+    assert ss.converged.all()
+    assert np.mean(u == 0.0) < 0.01
+    assert len(np.unique(np.round(u, 9))) > 0.9 * u.size  # no switch-like plateaus
+    assert np.all((u >= 0) & (u <= 1))
+
+
+def test_population_ranks_genotypes_as_the_review_does(model):
+    """BRAF below wild type, BRAF + TERT below BRAF, RAS-like above BRAF-like (medians)."""
+    sample = sample_parameters(None, 4_000, seed=5)
+    med = {}
+    for g in GENOTYPES:
+        cond, _ = population_conditions(model, sample, genotype=g)
+        med[g] = float(np.median(steady_state(model, cond)["iodide_uptake"]))
+    assert 0 < med["BRAF p.V600E"] < med[None]
+    assert med["BRAF p.V600E; TERT c.-124C>T"] < med["BRAF p.V600E"]
+    assert med["NRAS p.Q61R"] > med["BRAF p.V600E"]
+
+
+def test_dabrafenib_trametinib_restores_a_patient_dependent_part(model):
+    sample = sample_parameters(None, 4_000, seed=9)
+    drugs = {"dabrafenib": 1.0, "trametinib": 1.0}
+    before = steady_state(model, population_conditions(model, sample, genotype="BRAF V600E")[0])
+    after_c, _ = population_conditions(model, sample, genotype="BRAF V600E", drugs=drugs)
+    after = steady_state(model, after_c)["iodide_uptake"]
+    wt = steady_state(model, population_conditions(model, sample, drugs=drugs)[0])
+    gain = after - before["iodide_uptake"]
+    assert np.all(gain > 0)
+    assert np.std(after) > 0.02  # patient-dependent
+    assert np.median(after) < np.median(wt["iodide_uptake"])  # memory: not a full return
+
+
+def test_sampled_exposure_and_potency_reach_the_drug_effect(model):
+    sample = sample_parameters(None, 500, seed=2)
+    cond, _ = population_conditions(model, sample, genotype="BRAF V600E", drugs={"dabrafenib": 1})
+    s = cond.scale[:, model.index("BRAF_V600E")]
+    assert np.ptp(s) > 0.1
+
+
+def test_env_scale_multiplies_the_chosen_tsh_level(model):
+    sample = sample_parameters(None, 200, seed=1)
+    cond, _ = population_conditions(model, sample, tsh="suppressed")
+    tsh = cond.clamp_value[:, model.index("TSH")]
+    np.testing.assert_allclose(tsh, np.clip(0.05 * sample["tsh_response"], 0, 1), rtol=1e-12)
+
+
+def test_mix_clones_is_the_cell_weighted_mean():
+    out = mix_clones(np.array([[0.2, 0.4]]), np.array([[0.6, 0.8]]), [0.25])
+    np.testing.assert_allclose(out, [[0.5, 0.7]], rtol=1e-12)
+    with pytest.raises(InvalidValueError, match="fraction"):
+        mix_clones([[1.0]], [[1.0]], [1.5])
