@@ -5,7 +5,8 @@ import json
 import pytest
 
 from rairlab.cli import main
-from rairlab.cli._demo import SCENARIOS, run_demo
+from rairlab.cli._demo import SCENARIOS, normal_thyrocyte_uptake, run_demo
+from rairlab.network import compile_model
 
 
 @pytest.fixture(scope="module")
@@ -19,15 +20,36 @@ def test_one_row_per_scenario_all_converged(result: dict) -> None:
     assert all(r["converged"] for r in rows)
 
 
+def _rows(result: dict) -> dict:
+    return {(r["genotype"], tuple(r["drugs"])): r for r in result["lesions"]}
+
+
 def test_braf_silences_and_braf_mek_inhibition_restores(result: dict) -> None:
-    rows = {(r["genotype"], tuple(r["drugs"])): r for r in result["lesions"]}
+    # directions only: the network's numbers are not fixed here
+    rows = _rows(result)
     wt = rows[("wild type", ())]
     braf = rows[("BRAF p.V600E", ())]
     treated = rows[("BRAF p.V600E", ("dabrafenib", "trametinib"))]
     assert braf["NIS_membrane"] < 0.1 * wt["NIS_membrane"]
-    assert treated["NIS_membrane"] > wt["NIS_membrane"]
-    assert braf["meets_dosimetric_criterion"] is False
-    assert treated["meets_dosimetric_criterion"] is True
+    assert braf["dose_gy_per_gbq"] < wt["dose_gy_per_gbq"]
+    assert braf["dose_gy_per_gbq"] < treated["dose_gy_per_gbq"]
+
+
+def test_kinetics_gets_iodide_uptake_relative_to_a_normal_thyrocyte(result: dict) -> None:
+    # the hand-off is transport (iodide_uptake), not membrane NIS, scaled so
+    # that the reference cell (wild type, withdrawal, no drugs) is 1
+    reference = normal_thyrocyte_uptake(compile_model())
+    for r in result["lesions"]:
+        assert r["uptake_activity"] == pytest.approx(r["iodide_uptake"] / reference, rel=1e-9)
+    assert _rows(result)[("wild type", ())]["uptake_activity"] == pytest.approx(1.0, rel=1e-6)
+
+
+def test_perchlorate_lowers_the_dose_without_touching_membrane_nis(result: dict) -> None:
+    # perchlorate blocks transport: it must reach the dose through iodide_uptake
+    rows = _rows(result)
+    wt, blocked = rows[("wild type", ())], rows[("wild type", ("perchlorate",))]
+    assert blocked["NIS_membrane"] == pytest.approx(wt["NIS_membrane"], rel=1e-3)
+    assert blocked["dose_gy_per_gbq"] < 0.9 * wt["dose_gy_per_gbq"]
 
 
 def test_activity_for_target_is_target_over_dose_per_gbq(result: dict) -> None:

@@ -11,13 +11,23 @@ Compartments (amounts as fractions of the administered iodide):
 ====  ==================  =================================================
 
 Transfers (1/h): blood → urine ``(1 - f_T) λ_B ρ_TSH``; blood → thyroid
-``f_T λ_B r``; blood → lesion ``k_NIS · NIS · τ_TSH · m``; lesion iodide →
+``f_T λ_B q ς_TSH``; blood → lesion ``k_in = r · c_N · m``; lesion iodide →
 blood ``k_eff``; lesion iodide → organified ``k_eff f_org / (1 - f_org)``
 (so that a fraction ``f_org`` of trapped iodide is organified); organified →
 blood ``k_rel``; thyroid → body organic; body organic → blood / faeces. Body
 values (``λ_B``, ``f_T``, thyroid and organic half-times, faecal fraction) are
-the ICRP-78 iodine model (``biokinetics/data/icrp78/``); the lesion and TSH
-scalings are assumptions to be calibrated (``biokinetics/data/assumptions/``).
+the ICRP-78 iodine model (``biokinetics/data/icrp78/``).
+
+The lesion uptake scale ``c_N = f_T λ_B / m_T`` is the iodide clearance per
+gram of normal thyroid: the ICRP-78 blood → thyroid transfer spread over the
+ICRP-89 reference thyroid mass ``m_T`` (``data/derived/``). ``r`` is the
+lesion's iodide transport activity relative to a normal, TSH-stimulated
+thyrocyte (the network's ``iodide_uptake`` divided by that of a wild-type cell
+after withdrawal), so TSH and transport blockers reach the lesion only through
+``r``. The TSH state here scales only what the cell model does not hold: renal
+clearance ``ρ_TSH`` and the uptake of a normal-thyroid remnant ``ς_TSH``
+(``q`` = remnant fraction); these and the lesion efflux and release are
+assumptions to be calibrated (``data/assumptions/``).
 
 The system ``dx/dt = K x`` is linear, so it is solved exactly, batched over
 patients: ``x(t) = expm(K t) x(0)``, and the time integral of the decaying
@@ -45,6 +55,11 @@ TSH_STATES = ("withdrawal", "rhtsh", "suppressed")
 _PKG = "rairlab.biokinetics"
 _BODY = "data/icrp78/iodine_systemic.yaml"
 _LESION = "data/assumptions/lesion_iodide.yaml"
+_SCALE = "data/derived/normal_thyroid_clearance.yaml"
+#: Accepted range of the relative uptake activity ``r``. A lesion can exceed a
+#: normal thyrocyte a little (a network output above the reference, e.g. with a
+#: drug that raises NIS beyond its stimulated level); far above 1 is not a cell.
+UPTAKE_ACTIVITY_RANGE = (0.0, 5.0)
 LN2 = float(np.log(2.0))
 
 
@@ -166,15 +181,18 @@ class IodideModel:
         return out
 
 
-def _as_cohort(name: str, value: ArrayLike, lo: float, hi: float) -> NDArray[np.float64]:
+def _as_cohort(
+    name: str, value: ArrayLike, lo: float, hi: float, meaning: str = ""
+) -> NDArray[np.float64]:
     arr = np.atleast_1d(np.asarray(value, dtype=float))
     if arr.ndim != 1 or not np.all(np.isfinite(arr)) or np.any(arr < lo) or np.any(arr > hi):
-        raise InvalidValueError(name, value, f"numbers in [{lo}, {hi}], shape (n_patients,)")
+        accepted = f"{meaning}numbers in [{lo:g}, {hi:g}], shape (n_patients,)"
+        raise InvalidValueError(name, value, accepted)
     return arr
 
 
 def iodide_model(
-    nis_activity: ArrayLike,
+    uptake_activity: ArrayLike,
     mass_g: ArrayLike,
     tsh_state: str | list[str] = "withdrawal",
     organification_fraction: ArrayLike = 0.5,
@@ -184,19 +202,26 @@ def iodide_model(
 
     Parameters
     ----------
-    nis_activity
-        Membrane NIS activity of the lesion, 0..1 (the network's output),
-        shape ``(n_patients,)`` or scalar.
+    uptake_activity
+        Iodide transport activity of the lesion's cells relative to a normal
+        thyrocyte under TSH stimulation (``r``; 1 = normal thyroid tissue,
+        0 = no uptake), in ``[0, 5]``, shape ``(n_patients,)`` or scalar.
+        From the network: its ``iodide_uptake`` output (NIS at the membrane
+        times transport, so blockers such as perchlorate count) divided by
+        that of a wild-type cell under withdrawal TSH without drugs. The
+        network already lowers it under TSH suppression; do not scale it
+        again for TSH. Lesion influx is ``r`` times the iodide clearance per
+        gram of normal thyroid (ICRP-78/89, about 1.7e-3 /h per g).
     mass_g
         Lesion mass (g).
     tsh_state
         ``"withdrawal"``, ``"rhtsh"`` or ``"suppressed"``, one for all or one
-        per patient.
+        per patient. Acts on renal clearance and on a thyroid remnant only.
     organification_fraction
         Fraction of trapped iodide that is organified and retained, 0..0.999.
     remnant_fraction
-        Thyroid remnant as a fraction of a normal thyroid's iodide uptake
-        (0 after total thyroidectomy with complete ablation).
+        Thyroid remnant as a fraction of a normal, TSH-stimulated thyroid's
+        iodide uptake (0 after total thyroidectomy with complete ablation).
 
     Returns
     -------
@@ -205,8 +230,9 @@ def iodide_model(
 
     References
     ----------
-    ICRP Publication 78 (1997), iodine systemic model. Leggett RW, Radiat Res
-    2010;174:496-516, doi:10.1667/RR2243.1 (physiological refinement).
+    ICRP Publication 78 (1997), iodine systemic model. ICRP Publication 89
+    (2002), reference thyroid mass. Leggett RW, Radiat Res 2010;174:496-516,
+    doi:10.1667/RR2243.1 (physiological refinement).
 
     Examples
     --------
@@ -217,7 +243,12 @@ def iodide_model(
     """
     body = load_cited(_PKG, _BODY)
     les = load_cited(_PKG, _LESION)
-    nis = _as_cohort("nis_activity", nis_activity, 0.0, 1.0)
+    uptake = _as_cohort(
+        "uptake_activity",
+        uptake_activity,
+        *UPTAKE_ACTIVITY_RANGE,
+        meaning="iodide uptake relative to a normal thyrocyte (1 = normal thyroid): ",
+    )
     mass = _as_cohort("mass_g", mass_g, 0.0, np.inf)
     f_org = _as_cohort("organification_fraction", organification_fraction, 0.0, 0.999)
     remnant = _as_cohort("remnant_fraction", remnant_fraction, 0.0, 1.0)
@@ -226,14 +257,14 @@ def iodide_model(
     for s in names:
         if s not in TSH_STATES:
             raise UnknownNameError("TSH state", str(s), TSH_STATES)
-    uptake = np.array([les.value(f"tsh_uptake_factor_{s}") for s in names])[which.reshape(-1)]
+    stim = np.array([les.value(f"remnant_uptake_factor_{s}") for s in names])[which.reshape(-1)]
     renal = np.array([les.value(f"renal_clearance_factor_{s}") for s in names])[which.reshape(-1)]
     shapes = {
-        "nis_activity": nis.shape,
+        "uptake_activity": uptake.shape,
         "mass_g": mass.shape,
         "organification_fraction": f_org.shape,
         "remnant_fraction": remnant.shape,
-        "tsh_state": uptake.shape,
+        "tsh_state": renal.shape,
     }
     try:
         n = int(np.broadcast_shapes(*shapes.values())[0])
@@ -242,8 +273,8 @@ def iodide_model(
         raise InvalidValueError(
             "cohort sizes", given, "one value for all patients or one per patient (equal lengths)"
         ) from None
-    nis, mass, f_org, remnant, uptake, renal = (
-        np.broadcast_to(a, (n,)) for a in (nis, mass, f_org, remnant, uptake, renal)
+    uptake, mass, f_org, remnant, stim, renal = (
+        np.broadcast_to(a, (n,)) for a in (uptake, mass, f_org, remnant, stim, renal)
     )
 
     lam_b = LN2 / body.value("blood_iodide_half_time")
@@ -255,8 +286,8 @@ def iodide_model(
     k_rel = LN2 / les.value("organified_release_half_time")
 
     k_urine = (1.0 - f_thy) * lam_b * renal
-    k_to_thy = f_thy * lam_b * remnant
-    k_in = les.value("nis_uptake_rate_per_g") * nis * uptake * mass
+    k_to_thy = f_thy * lam_b * remnant * stim
+    k_in = load_cited(_PKG, _SCALE).value("normal_thyroid_clearance_per_g") * uptake * mass
     k_bind = k_eff * f_org / (1.0 - f_org)
 
     r = np.zeros((n, 5, 5))

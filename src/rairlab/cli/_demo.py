@@ -1,13 +1,19 @@
 """``rairlab demo``: the main job on the embedded defaults, end to end.
 
-Six virtual lesions (three genotypes, each without and with dabrafenib +
-trametinib) go through the whole chain in one batched call per layer:
-knowledge base → network steady state (membrane NIS, iodide uptake) →
-iodide biokinetics (I-131 residence time in a 2 g lesion after TSH
-withdrawal) → sphere-model dosimetry (Gy per GBq, activity for the
-NCT02152995 criterion). The lesion
-uptake scaling of the biokinetic model is an uncalibrated assumption, so the
-doses show direction and relative size, not clinical values.
+Seven virtual lesions (three genotypes, each without and with dabrafenib +
+trametinib, and a wild-type lesion with perchlorate) go through the whole
+chain in one batched call per layer: knowledge base → network steady state
+(membrane NIS, iodide uptake) → iodide biokinetics (I-131 residence time in a
+2 g lesion after TSH withdrawal) → sphere-model dosimetry (Gy per GBq,
+activity for the NCT02152995 criterion).
+
+The hand-off to the kinetics is the network's ``iodide_uptake`` (transport,
+so blockers such as perchlorate count) relative to a normal thyrocyte: a
+wild-type cell under withdrawal TSH without drugs
+(:func:`normal_thyrocyte_uptake`). The kinetics maps 1 to the iodide
+clearance per gram of normal thyroid (ICRP-78/89); lesion efflux and
+retention are uncalibrated assumptions, so the doses show direction and
+order of magnitude, not clinical values.
 """
 
 from __future__ import annotations
@@ -28,19 +34,38 @@ from rairlab.dosimetry import (
     trial_max_activity_mbq,
 )
 from rairlab.knowledge import evidence, load_knowledge
-from rairlab.network import compile_model, conditions, steady_state
+from rairlab.network import (
+    CompiledModel,
+    compile_model,
+    conditions,
+    normal_thyrocyte,
+    steady_state,
+)
 
-__all__ = ["SCENARIOS", "demo", "run_demo"]
+__all__ = ["SCENARIOS", "demo", "normal_thyrocyte_uptake", "run_demo"]
 
 #: (genotype, drugs) of the demo lesions; every name resolves through the knowledge base.
-SCENARIOS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
-    (genotype, drugs)
-    for genotype in ("wild type", "BRAF p.V600E", "BRAF p.V600E; TERT c.-124C>T")
-    for drugs in ((), ("dabrafenib", "trametinib"))
+SCENARIOS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    *(
+        (genotype, drugs)
+        for genotype in ("wild type", "BRAF p.V600E", "BRAF p.V600E; TERT c.-124C>T")
+        for drugs in ((), ("dabrafenib", "trametinib"))
+    ),
+    ("wild type", ("perchlorate",)),
 )
 LESION_MASS_G = 2.0
 TSH_STATE = "withdrawal"
 THERAPY_NUCLIDE = "I-131"
+
+
+def normal_thyrocyte_uptake(model: CompiledModel) -> float:
+    """The network's ``iodide_uptake`` of a normal thyrocyte, the kinetics' ``r = 1``.
+
+    The reference cell is wild type, under TSH withdrawal, without drugs: the
+    stimulated normal thyrocyte whose uptake the biokinetics maps to the
+    iodide clearance per gram of normal thyroid.
+    """
+    return float(normal_thyrocyte(model)["iodide_uptake"][0])
 
 
 def run_demo() -> dict[str, Any]:
@@ -57,10 +82,11 @@ def run_demo() -> dict[str, Any]:
         tsh=TSH_STATE,
     )
     ss = steady_state(model, cond)
-    nis = np.clip(ss["NIS_membrane"], 0.0, 1.0)
+    # relative transport; the clip only removes round-off below zero
+    uptake_activity = np.clip(ss["iodide_uptake"] / normal_thyrocyte_uptake(model), 0.0, None)
 
     nuclide = get_nuclide(THERAPY_NUCLIDE)
-    kinetics = iodide_model(nis, mass_g=LESION_MASS_G, tsh_state=TSH_STATE)
+    kinetics = iodide_model(uptake_activity, mass_g=LESION_MASS_G, tsh_state=TSH_STATE)
     residence_h = kinetics.residence_times(nuclide)["lesion"]
     gy_per_gbq = lesion_dose_per_gbq(residence_h, THERAPY_NUCLIDE, LESION_MASS_G)
     criteria = trial_criteria()
@@ -78,6 +104,7 @@ def run_demo() -> dict[str, Any]:
                 "converged": bool(ss.converged[i]),
                 "NIS_membrane": float(ss["NIS_membrane"][i]),
                 "iodide_uptake": float(ss["iodide_uptake"][i]),
+                "uptake_activity": float(uptake_activity[i]),
                 "residence_time_h": float(residence_h[i]),
                 "dose_gy_per_gbq": float(gy_per_gbq[i]),
                 "activity_for_target_mbq": float(needed_mbq[i]),
@@ -98,7 +125,11 @@ def run_demo() -> dict[str, Any]:
             "nuclide": THERAPY_NUCLIDE,
             "target_gy": target_gy,
             "max_activity_mbq": max_mbq,
-            "note": "lesion uptake scaling of the biokinetic model is an uncalibrated assumption",
+            "uptake_reference": "wild type, TSH withdrawal, no drugs",
+            "note": (
+                "lesion uptake is scaled to normal thyroid (ICRP-78/89); "
+                "lesion iodide retention is an uncalibrated assumption"
+            ),
         },
         "lesions": rows,
     }
@@ -131,7 +162,7 @@ def demo(as_json: bool = JSON_OPTION) -> None:
         )
         table.add_column("genotype", no_wrap=True)
         table.add_column("drugs", no_wrap=True)
-        for col in ("NIS memb.", "uptake", "Gy/GBq", "MBq for target"):
+        for col in ("NIS", "uptake", "Gy/GBq", "MBq for target"):
             table.add_column(col, justify="right")
         table.add_column("meets")
         for r in data["lesions"]:
@@ -139,12 +170,15 @@ def demo(as_json: bool = JSON_OPTION) -> None:
                 r["genotype"].replace("; ", "\n"),
                 "\n".join(r["drugs"]) or "none",
                 f"{r['NIS_membrane']:.3f}",
-                f"{r['iodide_uptake']:.3f}",
-                f"{r['dose_gy_per_gbq']:.2f}",
+                f"{r['uptake_activity']:.3f}",
+                f"{r['dose_gy_per_gbq']:.1f}",
                 _activity(r["activity_for_target_mbq"]),
                 "yes" if r["meets_dosimetric_criterion"] else "no",
             )
         console.print(table)
-        console.print(f"[dim]Note: {a['note']}.[/dim]")
+        console.print(
+            "[dim]NIS: membrane NIS activity; uptake: iodide uptake relative to a "
+            f"normal thyrocyte ({a['uptake_reference']}). Note: {a['note']}.[/dim]"
+        )
 
     emit(data, as_json, render)

@@ -35,6 +35,7 @@ from rairlab.network._population import (
     PopulationSpec,
     load_population_spec,
     mix_clones,
+    normal_thyrocyte,
     population_conditions,
     sample_parameters,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "load_population_spec",
     "mix_clones",
     "modelled_agents",
+    "normal_thyrocyte",
     "parse_rule",
     "percolate",
     "population_conditions",

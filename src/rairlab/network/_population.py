@@ -26,6 +26,7 @@ from rairlab.network._compiled import CompiledModel, Conditions
 from rairlab.network._data import DATA_DIR, load_network_data
 from rairlab.network._perturb import conditions
 from rairlab.network._specs import NetworkData
+from rairlab.network._steady import SteadyState, steady_state
 from rairlab.network._yamlines import line_of, load_yaml_lines
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "PopulationSpec",
     "load_population_spec",
     "mix_clones",
+    "normal_thyrocyte",
     "population_conditions",
     "sample_parameters",
 ]
@@ -297,3 +299,19 @@ def mix_clones(x_clone: ArrayLike, x_rest: ArrayLike, fraction: ArrayLike) -> Ar
     if np.any((f < 0) | (f > 1)):
         raise InvalidValueError("fraction", fraction, "clonal fractions in [0, 1]")
     return np.asarray(f * a + (1.0 - f) * b)
+
+
+def normal_thyrocyte(model: CompiledModel, data: NetworkData | None = None) -> SteadyState:
+    """The reference cell: wild type, TSH withdrawal, default environment, no drugs.
+
+    Relative quantities handed to the layers below the network (the biokinetics'
+    uptake activity 1 = a normal thyrocyte's ``iodide_uptake``) divide by its outputs.
+
+    Examples
+    --------
+    >>> from rairlab.network import compile_model
+    >>> ref = normal_thyrocyte(compile_model())
+    >>> 0 < float(ref["iodide_uptake"][0]) < 1
+    True
+    """
+    return steady_state(model, conditions(model, 1, tsh="withdrawal", data=data))
