@@ -127,11 +127,14 @@ def test_stability_shortcut_agrees_with_eigenvalues():
     rng = np.random.default_rng(8)
     m = 6
     A = rng.normal(0.0, 0.6, (4000, m, m)) * (rng.random((4000, m, m)) < 0.4)
-    inv_tau = 1.0 / rng.uniform(0.5, 24.0, m)
+    inv_tau = 1.0 / rng.uniform(0.5, 24.0, (1, m))  # shared by every patient
     got = _loop_stable(A, inv_tau)
-    ref = np.linalg.eigvals(inv_tau[None, :, None] * (A - np.eye(m))).real.max(axis=1) < 0
+    ref = np.linalg.eigvals(inv_tau[:, :, None] * (A - np.eye(m))).real.max(axis=1) < 0
     np.testing.assert_array_equal(got, ref)
     assert 0 < ref.sum() < ref.size  # both outcomes occur
+    own = 1.0 / rng.uniform(0.5, 24.0, (4000, m))  # per-patient time constants
+    ref_own = np.linalg.eigvals(own[:, :, None] * (A - np.eye(m))).real.max(axis=1) < 0
+    np.testing.assert_array_equal(_loop_stable(A, own), ref_own)
 
 
 @needs_numba

@@ -1,8 +1,9 @@
 """Cross-check: the SBML export simulated in libRoadRunner matches rairlab's own solvers.
 
 Twenty random patients (seeded): random genotypes, drugs (EV-NIS pulses included)
-and exposures, environments, extra loss-of-function scales, clamps and initial
-states. Tolerances: time courses within 1e-4 absolute (activities on 0..1) over
+and exposures, environments, extra loss-of-function scales, clamps, initial states
+and per-patient kinetic parameters (Hill k and n, maximal effects, time constants).
+Tolerances: time courses within 1e-4 absolute (activities on 0..1) over
 0-720 h, with rairlab at rtol 1e-6 / atol 1e-9 and CVODE at rtol 1e-10 / atol 1e-12;
 steady states within 1e-8; right-hand sides within 1e-12.
 """
@@ -36,7 +37,7 @@ Case = tuple[CompiledModel, Conditions, np.ndarray, RoadRunnerSession]
 def case() -> Case:
     model = compile_model()
     rng = np.random.default_rng(20230939)
-    cond = random_conditions(model, N_PATIENTS, rng, pulse_fraction=0.5)
+    cond = random_conditions(model, N_PATIENTS, rng, pulse_fraction=0.5, kinetics=True)
     x0 = rng.random((N_PATIENTS, model.n_nodes))
     return model, cond, x0, RoadRunnerSession(model)
 
@@ -47,6 +48,10 @@ def test_random_patients_cover_every_parameter_kind(case: Case) -> None:
     assert (cond.pulses[0].amplitude > 0).sum() >= N_PATIENTS // 2
     assert (cond.clamp_mask & ~model.is_input).any()
     assert (cond.scale < 1).any(axis=1).all()
+    kin = cond.kinetics  # per-patient k, n (some non-integer), maximal effects and tau
+    assert kin is not None
+    assert kin.edge_n is not None
+    assert (kin.edge_n != np.round(kin.edge_n)).any()
 
 
 def test_rates_of_change_are_identical(case: Case) -> None:

@@ -139,15 +139,17 @@ def _leaf_roles(expr: Expr) -> list[tuple[bool, bool]]:
 
 def _bounds(
     expr: Expr, node_id: str, data: NetworkData
-) -> tuple[list[float], list[float], list[float]]:
+) -> tuple[list[float], list[float], list[float], list[bool], list[bool]]:
     """Per leaf: max effect m, and the leaf's affine map lo + span f~ (see CompiledModel).
 
     An inhibitory leaf (under an odd number of Not) takes the edge's ``max_effect``
     (default ``edge_defaults.max_effect``); an activating one its ``max_effect`` only
     where it is required (not below an Or), else 1.
     """
-    ms, los, spans = [], [], []
+    ms, los, spans, negs, bounded = [], [], [], [], []
     for leaf, (negative, under_or) in zip(variables(expr), _leaf_roles(expr), strict=True):
+        negs.append(negative)
+        bounded.append(negative or not under_or)
         default = data.max_effect_default if negative else 1.0
         m = data.edge_max_effect.get((leaf, node_id), default)
         if not negative and under_or:
@@ -157,7 +159,7 @@ def _bounds(
         ms.append(m)
         los.append(0.0 if negative else 1.0 - m)
         spans.append(m)
-    return ms, los, spans
+    return ms, los, spans, negs, bounded
 
 
 def compile_model(
@@ -201,6 +203,8 @@ def compile_model(
     ms: list[float] = []
     los: list[float] = []
     spans: list[float] = []
+    negs: list[bool] = []
+    bounded: list[bool] = []
     ptr = [0]
     for node_id in ids:
         expr = rules[node_id]
@@ -213,7 +217,9 @@ def compile_model(
             ks.append(k)
             ns.append(n)
         if expr is not None:
-            m, lo, span = _bounds(expr, node_id, data)
+            m, lo, span, neg, bnd = _bounds(expr, node_id, data)
+            negs.extend(neg)
+            bounded.extend(bnd)
             ms.extend(m)
             los.extend(lo)
             spans.extend(span)
@@ -230,6 +236,8 @@ def compile_model(
         edge_max=np.asarray(ms, dtype=float),
         edge_lo=np.asarray(los, dtype=float),
         edge_span=np.asarray(spans, dtype=float),
+        edge_negative=np.asarray(negs, dtype=bool),
+        edge_bounded=np.asarray(bounded, dtype=bool),
         tau=np.asarray([data.tau[i] for i in ids], dtype=float),
         basal=np.asarray([data.basal[i] for i in ids], dtype=float),
         is_input=np.asarray([n.kind == "input" for n in data.nodes], dtype=bool),

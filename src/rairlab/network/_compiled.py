@@ -78,10 +78,13 @@ __all__ = [
     "FLOOR",
     "CompiledModel",
     "Conditions",
+    "KineticParameters",
     "Pulse",
+    "edge_parameters",
     "hill_cube",
     "hill_cube_derivative",
     "jacobian_edges",
+    "node_tau",
     "pulse_shape",
     "rhs",
     "target_activity",
@@ -138,6 +141,34 @@ class Pulse:
 
 
 @dataclass(frozen=True)
+class KineticParameters:
+    """Per-patient values of the model's kinetic parameters; ``None`` keeps the model's.
+
+    Attributes
+    ----------
+    edge_k, edge_n, edge_max
+        Hill threshold, Hill exponent and maximal effect per patient and edge,
+        shape (n_patients, E).
+    tau
+        Time constant (h) per patient and node, shape (n_patients, N).
+    """
+
+    edge_k: Array | None = None
+    edge_n: Array | None = None
+    edge_max: Array | None = None
+    tau: Array | None = None
+
+    def take(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> KineticParameters:
+        """The parameters of a subset of patients."""
+        return KineticParameters(
+            *(
+                None if a is None else a[rows]
+                for a in (self.edge_k, self.edge_n, self.edge_max, self.tau)
+            )
+        )
+
+
+@dataclass(frozen=True)
 class Conditions:
     """Per-patient perturbations of a compiled model; every array is (n_patients, N).
 
@@ -153,6 +184,8 @@ class Conditions:
         Transient biases (time course only; they vanish at steady state).
     labels
         What was applied, one JSON-ready mapping per perturbation (kind, name, ...).
+    kinetics
+        Per-patient kinetic parameters (:class:`KineticParameters`); ``None``: the model's.
     """
 
     clamp_mask: NDArray[np.bool_]
@@ -161,6 +194,7 @@ class Conditions:
     bias: Array
     pulses: tuple[Pulse, ...] = ()
     labels: tuple[dict[str, Any], ...] = field(default=())
+    kinetics: KineticParameters | None = None
 
     @property
     def n_patients(self) -> int:
@@ -192,6 +226,7 @@ class Conditions:
             self.bias[rows],
             pulses,
             self.labels,
+            None if self.kinetics is None else self.kinetics.take(rows),
         )
 
 
@@ -210,6 +245,8 @@ class CompiledModel:
     edge_max: Array
     edge_lo: Array
     edge_span: Array
+    edge_negative: NDArray[np.bool_]
+    edge_bounded: NDArray[np.bool_]
     tau: Array
     basal: Array
     is_input: NDArray[np.bool_]
@@ -239,6 +276,33 @@ class CompiledModel:
     def edges_of(self, i: int) -> slice:
         """The edge range of node `i`."""
         return slice(int(self.edge_ptr[i]), int(self.edge_ptr[i + 1]))
+
+
+def edge_parameters(
+    model: CompiledModel, cond: Conditions | None = None
+) -> tuple[Array, Array, Array, Array]:
+    """Hill k, n and the bounded leaf's lo and span per edge, shape (n_patients or 1, E).
+
+    Per-patient values come from ``cond.kinetics``; the rest are the model's. A leaf is
+    ``lo + span f~`` with span = m and lo = 0 (inhibitory) or 1 - m (activating); m is 1
+    where an activating edge is not bounded (below an Or).
+    """
+    kin = None if cond is None else cond.kinetics
+    k = model.edge_k if kin is None or kin.edge_k is None else kin.edge_k
+    n = model.edge_n if kin is None or kin.edge_n is None else kin.edge_n
+    if kin is None or kin.edge_max is None:
+        lo, span = model.edge_lo, model.edge_span
+    else:
+        m = np.where(model.edge_bounded, kin.edge_max, 1.0)
+        lo, span = np.where(model.edge_negative, 0.0, 1.0 - m), m
+    return tuple(np.atleast_2d(np.asarray(a, dtype=float)) for a in (k, n, lo, span))  # type: ignore[return-value]
+
+
+def node_tau(model: CompiledModel, cond: Conditions | None = None) -> Array:
+    """Time constants (h), shape (n_patients or 1, N): ``cond.kinetics.tau`` or the model's."""
+    kin = None if cond is None else cond.kinetics
+    tau = model.tau if kin is None or kin.tau is None else kin.tau
+    return np.atleast_2d(np.asarray(tau, dtype=float))
 
 
 def _eval(expr: Expr, leaves: list[Array], pos: list[int]) -> Array | float:
@@ -290,28 +354,33 @@ def _eval_grad(
     return (prod if isinstance(expr, And) else 1.0 - prod), grads
 
 
-def rule_value(model: CompiledModel, x: Array, i: int) -> Array:
-    """B~_i(x) for node `i` (not an input), shape (n_patients,)."""
+def rule_value(
+    model: CompiledModel, x: Array, i: int, params: tuple[Array, ...] | None = None
+) -> Array:
+    """B~_i(x) for node `i` (not an input), shape (n_patients,); `params` as
+    :func:`edge_parameters` returns them (default: the model's)."""
     sl = model.edges_of(i)
     rule = model.rules[i]
     assert rule is not None
     src = model.edge_src[sl]
-    f = hill_cube(x[:, src], model.edge_k[sl], model.edge_n[sl])
-    f = model.edge_lo[sl] + model.edge_span[sl] * f
+    k, n, lo, span = (a[:, sl] for a in (params or edge_parameters(model)))
+    f = lo + span * hill_cube(x[:, src], k, n)
     value = _eval(rule, [f[:, j] for j in range(f.shape[1])], [0])
     return np.broadcast_to(np.asarray(value, dtype=float), (x.shape[0],))
 
 
-def rule_value_grad(model: CompiledModel, x: Array, i: int) -> tuple[Array, Array]:
+def rule_value_grad(
+    model: CompiledModel, x: Array, i: int, params: tuple[Array, ...] | None = None
+) -> tuple[Array, Array]:
     """B~_i(x) and dB~_i/dx_src for each edge of node `i`: shapes (n_p,), (n_p, d_i)."""
     sl = model.edges_of(i)
     rule = model.rules[i]
     assert rule is not None
     src = model.edge_src[sl]
     xs = x[:, src]
-    k, n = model.edge_k[sl], model.edge_n[sl]
-    f = model.edge_lo[sl] + model.edge_span[sl] * hill_cube(xs, k, n)
-    df = model.edge_span[sl] * hill_cube_derivative(xs, k, n)
+    k, n, lo, span = (a[:, sl] for a in (params or edge_parameters(model)))
+    f = lo + span * hill_cube(xs, k, n)
+    df = span * hill_cube_derivative(xs, k, n)
     value, grads = _eval_grad(rule, [f[:, j] for j in range(f.shape[1])], [0])
     dB = np.zeros_like(f)
     for j, d in grads:
@@ -324,11 +393,12 @@ def target_activity(
 ) -> Array:
     """F(x, t) for all nodes, shape (n_patients, N); ``t=None`` is the steady-state limit."""
     beta = np.empty_like(x)
+    params = edge_parameters(model, cond)
     for i in range(model.n_nodes):
         if model.is_input[i]:
             beta[:, i] = 0.0
         else:
-            beta[:, i] = rule_value(model, x, i)
+            beta[:, i] = rule_value(model, x, i, params)
     beta = np.where(cond.clamp_mask, cond.clamp_value, beta)
     g = cond.bias_at(t)
     return cond.scale * (1.0 - (1.0 - beta) * (1.0 - g))
@@ -345,7 +415,7 @@ def rhs(model: CompiledModel, cond: Conditions, x: Array, t: Array | float = 0.0
     >>> rhs(m, c, np.zeros((2, m.n_nodes))).shape == (2, m.n_nodes)
     True
     """
-    return (target_activity(model, cond, x, t) - x) / model.tau
+    return (target_activity(model, cond, x, t) - x) / node_tau(model, cond)
 
 
 def jacobian_edges(
@@ -354,10 +424,11 @@ def jacobian_edges(
     """dF_tgt/dx_src for every edge, shape (n_patients, E); zero for clamped targets."""
     out = np.zeros((x.shape[0], model.n_edges))
     bias = cond.bias_at(t)
+    params = edge_parameters(model, cond)
     for i in range(model.n_nodes):
         if model.is_input[i] or model.edge_ptr[i] == model.edge_ptr[i + 1]:
             continue
-        _, dB = rule_value_grad(model, x, i)
+        _, dB = rule_value_grad(model, x, i, params)
         w = cond.scale[:, i] * (1.0 - bias[:, i]) * ~cond.clamp_mask[:, i]
         out[:, model.edges_of(i)] = dB * w[:, None]
     return out

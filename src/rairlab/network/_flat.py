@@ -13,19 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from rairlab.network._compiled import CompiledModel
+from rairlab.network._compiled import CompiledModel, Conditions, edge_parameters, node_tau
 from rairlab.network._rules import And, Const, Expr, Not, Var
 
-__all__ = ["flatten", "kernel_model"]
+__all__ = ["flatten", "patient_arrays"]
 
 
 class _Program:
     """Rules as affine-product operations: v_q = alpha_q + beta_q prod_r (a_r + b_r v[idx_r])."""
 
-    def __init__(self, n_edges: int, lo: np.ndarray, span: np.ndarray) -> None:
+    def __init__(self, n_edges: int) -> None:
         self.n_edges = n_edges
-        self.lo = lo
-        self.span = span
         self.alpha: list[float] = []
         self.beta: list[float] = []
         self.ch_ptr = [0]
@@ -35,10 +33,9 @@ class _Program:
 
     def build(self, expr: Expr, edge: list[int]) -> tuple[int, float, float]:
         """Emit ops for `expr`; return its value as (slot, a, b): a + b v[slot]."""
-        if isinstance(expr, Var):  # the bounded leaf lo + span f~ (CompiledModel.edge_lo)
+        if isinstance(expr, Var):  # the kernels bound the leaf (lo + span f~) per patient
             edge[0] += 1
-            e = edge[0] - 1
-            return e, float(self.lo[e]), float(self.span[e])
+            return edge[0] - 1, 0.0, 1.0
         if isinstance(expr, Const):
             return 0, float(expr.value), 0.0
         if isinstance(expr, Not):
@@ -61,7 +58,7 @@ def flatten(model: CompiledModel) -> dict[str, Any]:
     cached = model.__dict__.get("_kernel_arrays")
     if cached is not None:
         return dict(cached)
-    prog = _Program(model.n_edges, model.edge_lo, model.edge_span)
+    prog = _Program(model.n_edges)
     op_ptr = [0]
     root = np.zeros((model.n_nodes, 3))
     for i, rule in enumerate(model.rules):
@@ -108,10 +105,24 @@ def flatten(model: CompiledModel) -> dict[str, Any]:
     return dict(out)
 
 
-def kernel_model(f: dict[str, Any]) -> tuple[Any, ...]:
-    """The tuple of model arrays the kernels take (see :func:`flatten`)."""
-    R = (
-        f["alpha"], f["beta"], f["op_ptr"], f["ch_ptr"], f["c_idx"], f["c_a"], f["c_b"],
-        f["root_idx"], f["root_a"], f["root_b"], len(f["src"]),
-    )  # fmt: skip
-    return (R, f["src"], f["ptr"], f["n_int"], f["n"], f["kn"], f["is_input"])
+def patient_arrays(model: CompiledModel, cond: Conditions) -> dict[str, np.ndarray]:
+    """Per-patient kinetic arrays for the kernels, each (n_patients or 1, E or N).
+
+    ``kn`` = k^n, ``n``, the bounded leaf's ``lo`` and ``span``, ``inv_tau``; and
+    ``n_int`` (E,): an edge's exponent as an integer 1..8 when every patient shares it
+    (evaluated by multiplication), else 0 (``pow`` per patient).
+    """
+    k, n, lo, span = edge_parameters(model, cond)
+    same = np.all(n == n[:1], axis=0) & (n[0] == np.round(n[0])) & (n[0] >= 1) & (n[0] <= 8)
+
+    def c(a: np.ndarray) -> np.ndarray:  # one array type (C, writable) for the kernels
+        return np.require(a, dtype=np.float64, requirements=["C", "W"])
+
+    return {
+        "kn": c(np.power(k, n)),
+        "n": c(n),
+        "lo": c(lo),
+        "span": c(span),
+        "n_int": np.where(same, np.round(n[0]), 0).astype(np.int64),
+        "inv_tau": c(1.0 / node_tau(model, cond)),
+    }

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rairlab.network._compiled import CompiledModel, Conditions
-from rairlab.network._flat import flatten
+from rairlab.network._flat import flatten, patient_arrays
 from rairlab.network._lanes import AVAILABLE
 
 Array = NDArray[np.float64]
@@ -68,10 +68,14 @@ if AVAILABLE:  # pragma: no branch
     from rairlab.network._lanes import _FM, _L, _factorl, _Fl, _solvel
 
     @numba.njit(cache=True, nogil=True, fastmath=_FM, error_model="numpy")
-    def _block(K, S, inv_tau, n_comp, max_comp, PP, lo, hi, t_out, x0, rtol, atol, max_steps,
+    def _block(K, S, KP, n_comp, max_comp, PP, lo, hi, t_out, x0, rtol, atol, max_steps,
                h0, A_, C_, M_, ALPHA, GAMMAS, out, steps, nxt_out):  # fmt: skip
-        """Integrate patients lo..hi-1, L at a time in lock-step (each its own step size)."""
+        """Integrate patients lo..hi-1, L at a time in lock-step (each its own step size).
+
+        KP: the per-patient kinetic arrays (k^n, n, lo, span: (n or 1, E); 1/tau:
+        (n or 1, N)), copied into each lane with its patient."""
         (cmask, cval, scale, g0, pnode, pamp, prise, pfade, ppeak) = PP
+        (kn_pt, n_pt, lo_pt, span_pt, itau_pt) = KP
         L = _L
         N = x0.shape[1]
         E = K[1].shape[0]
@@ -82,7 +86,13 @@ if AVAILABLE:  # pragma: no branch
         sc = np.zeros((N, L))
         gg0 = np.zeros((N, L))
         pa = np.zeros((n_p, L))
-        P = (cm, cv, sc, gg0, pnode, pa, prise, pfade, ppeak)
+        E0 = kn_pt.shape[1]
+        knl = np.zeros((E0, L))
+        nl = np.zeros((E0, L))
+        lol = np.zeros((E0, L))
+        spl = np.zeros((E0, L))
+        inv_tau = np.zeros((N, L))
+        P = (cm, cv, sc, gg0, pnode, pa, prise, pfade, ppeak, knl, nl, lol, spl)
         x = np.zeros((N, L))
         xs = np.zeros((N, L))
         xn = np.zeros((N, L))
@@ -150,6 +160,13 @@ if AVAILABLE:  # pragma: no branch
                         gg0[i, ln] = g0[p_, i]
                     for q in range(n_p):
                         pa[q, ln] = pamp[p_, q]
+                    for e in range(E0):
+                        knl[e, ln] = kn_pt[min(p_, kn_pt.shape[0] - 1), e]
+                        nl[e, ln] = n_pt[min(p_, n_pt.shape[0] - 1), e]
+                        lol[e, ln] = lo_pt[min(p_, lo_pt.shape[0] - 1), e]
+                        spl[e, ln] = span_pt[min(p_, span_pt.shape[0] - 1), e]
+                    for i in range(N):
+                        inv_tau[i, ln] = itau_pt[min(p_, itau_pt.shape[0] - 1), i]
                     t[ln] = 0.0
                     h[ln] = h0
                     nstep[ln] = 0
@@ -168,15 +185,17 @@ if AVAILABLE:  # pragma: no branch
                         for e in range(E):
                             A[e, ln] = A1[e, ln]
                         for i in range(N):
-                            dFdt[i, ln] = sc[i, ln] * (1.0 - beta[i, ln]) * dg[i, ln] * inv_tau[i]
-                            f0[i, ln] = (Fv[i, ln] - x[i, ln]) * inv_tau[i]
+                            dFdt[i, ln] = (
+                                sc[i, ln] * (1.0 - beta[i, ln]) * dg[i, ln] * inv_tau[i, ln]
+                            )
+                            f0[i, ln] = (Fv[i, ln] - x[i, ln]) * inv_tau[i, ln]
                         have[ln] = True
             for ln in range(L):
                 hs[ln] = min(h[ln], t_end - t[ln]) if pt[ln] >= 0 else h0
                 tries[ln] += 1
             for i in range(N):
                 for ln in range(L):
-                    c[i, ln] = hs[ln] * _GAMMA * inv_tau[i]
+                    c[i, ln] = hs[ln] * _GAMMA * inv_tau[i, ln]
             _factorl(S, A, c, LU, piv, diag, cA, pbest)
             for ln in range(L):
                 hg[ln] = hs[ln] * _GAMMA
@@ -201,9 +220,10 @@ if AVAILABLE:  # pragma: no branch
                     _Fl(K, xs, tn, P, g, dg, v, dleaf, u, adj, tmp, Fv, False, A1, beta)
                     gs = GAMMAS[st]
                     for i in range(N):
-                        it = inv_tau[i]
                         for ln in range(L):
-                            r[i, ln] = (Fv[i, ln] - xs[i, ln]) * it + gs * hs[ln] * dFdt[i, ln]
+                            r[i, ln] = (Fv[i, ln] - xs[i, ln]) * inv_tau[i, ln] + (
+                                gs * hs[ln] * dFdt[i, ln]
+                            )
                     for j in range(st):
                         cj = C_[base + j]
                         for i in range(N):
@@ -233,8 +253,8 @@ if AVAILABLE:  # pragma: no branch
             # derivative (and the next step's Jacobian) at the new points
             _Fl(K, xn, tn, P, g, dg, v, dleaf, u, adj, tmp, Fv, True, A1, beta)
             for i in range(N):
-                it = inv_tau[i]
                 for ln in range(L):
+                    it = inv_tau[i, ln]
                     dFdt1[i, ln] = sc[i, ln] * (1.0 - beta[i, ln]) * dg[i, ln] * it
                     f1[i, ln] = (Fv[i, ln] - xn[i, ln]) * it
             for ln in range(L):
@@ -302,8 +322,9 @@ if AVAILABLE:  # pragma: no branch
     @numba.njit(cache=True, parallel=True, nogil=True)
     def _integrate(
         alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b, root_idx, root_a, root_b, src, ptr,
-        n_int, n, kn, is_input, order, comp_ptr, node_comp, node_local, inv_tau, max_comp,
-        cmask, cval, scale, g0, pnode, pamp, prise, pfade, t_out, x0, rtol, atol, max_steps,
+        n_int, kn_p, n_p, lo_p, span_p, itau_p, is_input, order, comp_ptr, node_comp, node_local,
+        max_comp, cmask, cval, scale, g0, pnode, pamp, prise, pfade, t_out, x0, rtol, atol,
+        max_steps,
         h0, A_, C_, M_, ALPHA, GAMMAS, out, steps, nxt_out, n_blk,
     ):  # fmt: skip
         n_pat = x0.shape[0]
@@ -315,13 +336,14 @@ if AVAILABLE:  # pragma: no branch
             ppeak[p] = np.exp(-tp / pfade[p]) - np.exp(-tp / prise[p])
         for b in numba.prange(n_blk):
             R = (alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b, root_idx, root_a, root_b, E)
-            K = (R, src, ptr, n_int, n, kn, is_input)
+            K = (R, src, ptr, n_int, is_input)
+            KP = (kn_p, n_p, lo_p, span_p, itau_p)
             S = (src, ptr, order, comp_ptr, node_comp, node_local)
             PP = (cmask, cval, scale, g0, pnode, pamp, prise, pfade, ppeak)
             lo = b * n_pat // n_blk
             hi = (b + 1) * n_pat // n_blk
             _block(
-                K, S, inv_tau, n_comp, max_comp, PP, lo, hi, t_out, x0, rtol, atol, max_steps,
+                K, S, KP, n_comp, max_comp, PP, lo, hi, t_out, x0, rtol, atol, max_steps,
                 h0, A_, C_, M_, ALPHA, GAMMAS, out, steps, nxt_out,
             )  # fmt: skip
 
@@ -343,6 +365,7 @@ def integrate(
 ) -> tuple[Array, NDArray[np.int64], NDArray[np.int64]]:
     """Integrate all patients with the RODAS4 kernel: (x out, accepted steps, outputs reached)."""
     f = flatten(model)
+    pa_ = patient_arrays(model, cond)
     n, N = x0.shape
     pulses = cond.pulses
     pnode = np.array([p.node for p in pulses], dtype=np.int64)
@@ -360,9 +383,9 @@ def integrate(
     n_blk = _n_blocks(n)
     _integrate(
         f["alpha"], f["beta"], f["op_ptr"], f["ch_ptr"], f["c_idx"], f["c_a"], f["c_b"],
-        f["root_idx"], f["root_a"], f["root_b"], f["src"], f["ptr"], f["n_int"], f["n"],
-        f["kn"], f["is_input"], f["order"], f["comp_ptr"], f["node_comp"], f["node_local"],
-        f["inv_tau"], f["max_comp"],
+        f["root_idx"], f["root_a"], f["root_b"], f["src"], f["ptr"], pa_["n_int"], pa_["kn"],
+        pa_["n"], pa_["lo"], pa_["span"], pa_["inv_tau"], f["is_input"], f["order"],
+        f["comp_ptr"], f["node_comp"], f["node_local"], f["max_comp"],
         np.ascontiguousarray(cond.clamp_mask, dtype=np.bool_),
         np.ascontiguousarray(cond.clamp_value, dtype=float),
         np.ascontiguousarray(cond.scale, dtype=float),

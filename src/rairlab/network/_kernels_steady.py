@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rairlab.network._compiled import CompiledModel, Conditions
-from rairlab.network._flat import flatten
+from rairlab.network._flat import flatten, patient_arrays
 from rairlab.network._lanes import AVAILABLE
 
 Array = NDArray[np.float64]
@@ -32,9 +32,12 @@ if AVAILABLE:  # pragma: no branch
     @numba.njit(cache=True, nogil=True, inline="always")
     def _node(
         i, x, grad, alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b, root_idx, root_a, root_b,
-        src, ptr, n_int, n, kn, is_input, cmask, cval, scale, bias, v, u, adj, dleaf, A,
+        src, ptr, n_int, n, kn, lo_, span, is_input, cmask, cval, scale, bias, v, u, adj, dleaf,
+        A,
     ):  # fmt: skip
-        """F_i(x) at steady state; with grad, A[e] = dF_i/dx_src for the edges of node i."""
+        """F_i(x) at steady state; with grad, A[e] = dF_i/dx_src for the edges of node i.
+
+        Leaves are the bounded Hill cubes lo + span f~ (this patient's rows of the arrays)."""
         E = src.shape[0]
         if cmask[i] or is_input[i]:
             if grad:
@@ -44,10 +47,10 @@ if AVAILABLE:  # pragma: no branch
         for e in range(ptr[i], ptr[i + 1]):
             if grad:
                 f, d = _hill(x[src[e]], kn[e], n_int[e], n[e])
-                v[e] = f
-                dleaf[e] = d
+                v[e] = lo_[e] + span[e] * f
+                dleaf[e] = span[e] * d
             else:
-                v[e] = _hill_value(x[src[e]], kn[e], n_int[e], n[e])
+                v[e] = lo_[e] + span[e] * _hill_value(x[src[e]], kn[e], n_int[e], n[e])
         q0, q1 = op_ptr[i], op_ptr[i + 1]
         for q in range(q0, q1):
             p = 1.0
@@ -78,16 +81,26 @@ if AVAILABLE:  # pragma: no branch
     @numba.njit(cache=True, parallel=True, nogil=True)
     def _solve_all(
         alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b, root_idx, root_a, root_b,
-        src, ptr, n_int, n, kn, is_input, order, comp_ptr, node_comp, node_local,
-        cmask, cval, scale, bias, x, tol, max_iter, alphas, residual, iters, jblocks, jmap,
+        src, ptr, n_int, n_all, kn_all, lo_all, span_all, is_input, order, comp_ptr, node_comp,
+        node_local, cmask, cval, scale, bias, x, tol, max_iter, alphas, residual, iters, jblocks,
+        jmap,
     ):  # fmt: skip
         n_pat, N = x.shape
         E = src.shape[0]
         n_comp = comp_ptr.shape[0] - 1
         max_m = jblocks.shape[2]
+        step_n = 1 if n_all.shape[0] > 1 else 0
+        step_k = 1 if kn_all.shape[0] > 1 else 0
+        step_lo = 1 if lo_all.shape[0] > 1 else 0
+        step_span = 1 if span_all.shape[0] > 1 else 0
         for pt in numba.prange(n_pat):
             xp = x[pt]
             cm, cv, sc, bi = cmask[pt], cval[pt], scale[pt], bias[pt]
+            # per-patient kinetic rows, or the shared row when the arrays have one
+            n = n_all[pt * step_n]
+            kn = kn_all[pt * step_k]
+            lo_ = lo_all[pt * step_lo]
+            span = span_all[pt * step_span]
             v = np.zeros(E + alpha.shape[0])
             u = np.empty(c_idx.shape[0] + 1)
             adj = np.zeros(E + alpha.shape[0])
@@ -107,8 +120,8 @@ if AVAILABLE:  # pragma: no branch
                     i = order[a]
                     xp[i] = _node(
                         i, xp, False, alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b, root_idx,
-                        root_a, root_b, src, ptr, n_int, n, kn, is_input, cm, cv, sc, bi, v, u,
-                        adj, dleaf, A,
+                        root_a, root_b, src, ptr, n_int, n, kn, lo_, span, is_input, cm, cv, sc,
+                        bi, v, u, adj, dleaf, A,
                     )  # fmt: skip
                     continue
                 it = 0
@@ -118,8 +131,8 @@ if AVAILABLE:  # pragma: no branch
                         i = order[a + r]
                         Fi = _node(
                             i, xp, True, alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b, root_idx,
-                            root_a, root_b, src, ptr, n_int, n, kn, is_input, cm, cv, sc, bi, v, u,
-                            adj, dleaf, A,
+                            root_a, root_b, src, ptr, n_int, n, kn, lo_, span, is_input, cm, cv,
+                            sc, bi, v, u, adj, dleaf, A,
                         )  # fmt: skip
                         G[r] = xp[i] - Fi
                         norm = max(norm, abs(G[r]))
@@ -178,8 +191,8 @@ if AVAILABLE:  # pragma: no branch
                             i = order[a + r]
                             Fi = _node(
                                 i, xp, False, alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b,
-                                root_idx, root_a, root_b, src, ptr, n_int, n, kn, is_input, cm, cv,
-                                sc, bi, v, u, adj, dleaf, A,
+                                root_idx, root_a, root_b, src, ptr, n_int, n, kn, lo_, span,
+                                is_input, cm, cv, sc, bi, v, u, adj, dleaf, A,
                             )  # fmt: skip
                             G2[r] = xp[i] - Fi
                             n2 = max(n2, abs(G2[r]))
@@ -197,8 +210,8 @@ if AVAILABLE:  # pragma: no branch
                 blk = jmap[node_comp[i]]
                 Fi = _node(
                     i, xp, blk >= 0, alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b, root_idx,
-                    root_a, root_b, src, ptr, n_int, n, kn, is_input, cm, cv, sc, bi, v, u, adj,
-                    dleaf, A,
+                    root_a, root_b, src, ptr, n_int, n, kn, lo_, span, is_input, cm, cv, sc, bi, v,
+                    u, adj, dleaf, A,
                 )  # fmt: skip
                 res = max(res, abs(Fi - xp[i]))
                 if blk >= 0:
@@ -221,6 +234,7 @@ def solve(
     (zero-padded), and the loops' node tuples.
     """
     f: dict[str, Any] = flatten(model)
+    pa = patient_arrays(model, cond)
     loops = [c for c in model.components if len(c) > 1]
     comp_index = {c: q for q, c in enumerate(model.components)}
     jmap = np.full(len(model.components), -1, dtype=np.int64)
@@ -233,8 +247,9 @@ def solve(
     iters = np.zeros(n, dtype=np.int64)
     _solve_all(
         f["alpha"], f["beta"], f["op_ptr"], f["ch_ptr"], f["c_idx"], f["c_a"], f["c_b"],
-        f["root_idx"], f["root_a"], f["root_b"], f["src"], f["ptr"], f["n_int"], f["n"],
-        f["kn"], f["is_input"], f["order"], f["comp_ptr"], f["node_comp"], f["node_local"],
+        f["root_idx"], f["root_a"], f["root_b"], f["src"], f["ptr"], pa["n_int"], pa["n"],
+        pa["kn"], pa["lo"], pa["span"], f["is_input"], f["order"], f["comp_ptr"],
+        f["node_comp"], f["node_local"],
         np.ascontiguousarray(cond.clamp_mask, dtype=np.bool_),
         np.ascontiguousarray(cond.clamp_value, dtype=float),
         np.ascontiguousarray(cond.scale, dtype=float),

@@ -79,10 +79,13 @@ if AVAILABLE:  # pragma: no branch
 
     @_jitc
     def _Fl(K, x, t, P, g, dg, v, dleaf, u, adj, tmp, out, want_jac, A, beta):
-        """F(x, t) of L lanes into `out` (N, L); with want_jac also A (E, L)."""
-        (R, src, ptr, n_int, n, kn, is_input) = K
+        """F(x, t) of L lanes into `out` (N, L); with want_jac also A (E, L).
+
+        The lanes' own kinetic parameters (k^n, n, bounded-leaf lo and span: (E, L)) travel
+        in P; a leaf is lo + span f~."""
+        (R, src, ptr, n_int, is_input) = K
         (alpha, beta_, op_ptr, ch_ptr, c_idx, c_a, c_b, root_idx, root_a, root_b, E) = R
-        (cm, cv, sc, g0, pnode, pamp, prise, pfade, ppeak) = P
+        (cm, cv, sc, g0, pnode, pamp, prise, pfade, ppeak, knl, nl, lol, spl) = P
         L = _L
         xf = tmp[0]
         pr = tmp[2]
@@ -106,11 +109,11 @@ if AVAILABLE:  # pragma: no branch
         for e in range(src.shape[0]):
             s = src[e]
             ni = n_int[e]
-            ke = kn[e]
-            k1 = 1.0 + ke
-            dk = k1 * n[e] * ke
             if 0 < ni <= 4:  # selects on a per-edge constant: one vectorizable loop
                 for ln in range(L):
+                    ke = knl[e, ln]
+                    k1 = 1.0 + ke
+                    sp = spl[e, ln]
                     xf = max(x[s, ln], 1e-30)
                     x2 = xf * xf
                     q1 = xf if ni == 2 else 1.0
@@ -118,15 +121,18 @@ if AVAILABLE:  # pragma: no branch
                     q1 = x2 * xf if ni == 4 else q1
                     xn = q1 * xf
                     inv = 1.0 / (xn + ke)
-                    v[e, ln] = xn * k1 * inv
-                    dleaf[e, ln] = dk * q1 * inv * inv
+                    v[e, ln] = lol[e, ln] + sp * xn * k1 * inv
+                    dleaf[e, ln] = sp * k1 * nl[e, ln] * ke * q1 * inv * inv
             else:
                 for ln in range(L):
+                    ke = knl[e, ln]
+                    k1 = 1.0 + ke
+                    sp = spl[e, ln]
                     xf = max(x[s, ln], 1e-30)
-                    xn = xf ** n[e] if ni == 0 else xf ** float(ni)
+                    xn = xf ** nl[e, ln] if ni == 0 else xf ** float(ni)
                     inv = 1.0 / (xn + ke)
-                    v[e, ln] = xn * k1 * inv
-                    dleaf[e, ln] = dk * (xn / xf) * inv * inv
+                    v[e, ln] = lol[e, ln] + sp * xn * k1 * inv
+                    dleaf[e, ln] = sp * k1 * nl[e, ln] * ke * (xn / xf) * inv * inv
         for i in range(x.shape[0]):
             if is_input[i]:
                 for ln in range(L):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,10 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, logit
 
 from rairlab.errors import DataFileError, InvalidValueError, UnknownNameError
-from rairlab.network._compiled import CompiledModel, Conditions
+from rairlab.network._compiled import CompiledModel, Conditions, KineticParameters
 from rairlab.network._data import DATA_DIR, load_network_data
 from rairlab.network._perturb import conditions
+from rairlab.network._rules import variables
 from rairlab.network._specs import NetworkData
 from rairlab.network._steady import SteadyState, steady_state
 from rairlab.network._yamlines import line_of, load_yaml_lines
@@ -42,7 +43,20 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
-TARGETS = ("env", "env_scale", "strength", "memory", "clonal", "exposure", "potency")
+TARGETS = (
+    "env",
+    "env_scale",
+    "strength",
+    "memory",
+    "clonal",
+    "exposure",
+    "potency",
+    "k_scale",
+    "n_scale",
+    "max_effect",
+    "tau_scale",
+)
+EDGE_TARGETS = ("k_scale", "n_scale", "max_effect")
 FAMILIES: Mapping[str, tuple[str, ...]] = {
     "lognormal": ("median", "sigma"),
     "logitnormal": ("median", "sigma"),
@@ -166,12 +180,22 @@ def _load_spec(path: Path, data: NetworkData | None) -> PopulationSpec:
         if not isinstance(target, dict) or len(target) != 1 or next(iter(target)) not in TARGETS:
             raise DataFileError(path, f"target must be one of {{{', '.join(TARGETS)}: ...}}", line)
         ((kind, key),) = target.items()
+        edges = {
+            f"{leaf} -> {n.id}"
+            for n in data.nodes
+            if n.rule is not None
+            for leaf in variables(n.rule)
+        }
         known = {
             "env": data.environment,
             "env_scale": data.environment,
             "strength": data.alterations,
             "memory": data.alterations,
             "clonal": data.alterations,
+            "k_scale": {*edges, "*"},
+            "n_scale": {*edges, "*"},
+            "max_effect": edges,
+            "tau_scale": {*data.node_ids, "*"},
         }.get(kind, {"*": None})
         if str(key) not in known:
             raise DataFileError(path, f"{kind} target {key!r} is unknown", line)
@@ -267,6 +291,7 @@ def population_conditions(
             exposure_scale = exposure_scale * v
         elif p.target == "potency":
             potency = {name: v for name in drug_items}
+    kinetics = _kinetics(model, sample)
     doses = {k: np.asarray(e, dtype=float) * exposure_scale for k, e in drug_items.items()}
     cond = conditions(
         model,
@@ -279,7 +304,51 @@ def population_conditions(
         potency=potency,
         data=data,
     )
-    return cond, clonal
+    return (cond if kinetics is None else replace(cond, kinetics=kinetics)), clonal
+
+
+def _edge_columns(model: CompiledModel, key: str) -> NDArray[np.intp] | slice:
+    if key == "*":
+        return slice(None)
+    src, tgt = (part.strip() for part in key.split("->"))
+    ids = np.asarray(model.node_ids)
+    cols = np.flatnonzero((ids[model.edge_src] == src) & (ids[model.edge_tgt] == tgt))
+    if cols.size == 0:
+        raise InvalidValueError(
+            "population edge", key, f"an edge of model variant {model.variant_name!r}"
+        )
+    return cols
+
+
+def _kinetics(model: CompiledModel, sample: PopulationSample) -> KineticParameters | None:
+    """Per-patient kinetic arrays, (n, E) / (n, N), from the kinetic targets of `sample`.
+
+    A ``*`` key applies one per-patient multiplier to every edge (or node): the patient's
+    overall signalling gain; named edges and nodes get their own draws. Memory grows as
+    n_patients x n_edges, so large populations are simulated in chunks.
+    """
+    specs = [p for p in sample.spec.parameters if p.target in (*EDGE_TARGETS, "tau_scale")]
+    if not specs:
+        return None
+    n = sample.n
+    k = np.tile(model.edge_k, (n, 1))
+    hill_n = np.tile(model.edge_n, (n, 1))
+    m = np.tile(model.edge_max, (n, 1))
+    tau = np.tile(model.tau, (n, 1))
+    for p in specs:
+        v = sample[p.name][:, None]
+        if p.target == "tau_scale":
+            cols = slice(None) if p.key == "*" else [model.index(p.key)]
+            tau[:, cols] *= v
+            continue
+        ecols = _edge_columns(model, p.key)
+        if p.target == "k_scale":
+            k[:, ecols] *= v
+        elif p.target == "n_scale":
+            hill_n[:, ecols] = np.maximum(1e-3, hill_n[:, ecols] * v)
+        else:
+            m[:, ecols] = np.clip(v, 1e-6, 1.0)
+    return KineticParameters(edge_k=k, edge_n=hill_n, edge_max=m, tau=tau)
 
 
 def mix_clones(x_clone: ArrayLike, x_rest: ArrayLike, fraction: ArrayLike) -> Array:

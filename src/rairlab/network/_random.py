@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rairlab.network._compiled import CompiledModel, Conditions
+from rairlab.network._compiled import CompiledModel, Conditions, KineticParameters
 from rairlab.network._perturb import conditions
 
 __all__ = ["RANDOM_DRUGS", "RANDOM_ENVIRONMENT", "RANDOM_GENOTYPES", "random_conditions"]
@@ -46,7 +46,11 @@ RANDOM_ENVIRONMENT = (
 
 
 def random_conditions(
-    model: CompiledModel, n: int, rng: np.random.Generator, pulse_fraction: float = 0.0
+    model: CompiledModel,
+    n: int,
+    rng: np.random.Generator,
+    pulse_fraction: float = 0.0,
+    kinetics: bool = False,
 ) -> Conditions:
     """Conditions for `n` random patients: genotypes, drugs, environments, scales and clamps.
 
@@ -65,6 +69,10 @@ def random_conditions(
         The random generator (seeded by the caller).
     pulse_fraction
         Fraction of patients (the first ones) given an EV-NIS pulse for sure.
+    kinetics
+        Also draw per-patient kinetic parameters: every edge's k (x 0.7..1.4) and
+        maximal effect (x 0.8..1, at most 1), a non-integer Hill exponent (n + -0.4..0.4,
+        at least 1) on 10% of the edges, and every node's tau (x 0.5..2).
 
     Examples
     --------
@@ -84,4 +92,18 @@ def random_conditions(
     scale = np.where(rng.random(shape) < 0.05, c.scale * rng.uniform(0.2, 1.0, shape), c.scale)
     clamp = c.clamp_mask | ((rng.random(shape) < 0.02) & ~model.is_input)
     value = np.where(clamp & ~c.clamp_mask, rng.random(shape), c.clamp_value)
-    return Conditions(clamp, value, scale, c.bias, c.pulses, c.labels)
+    kin = None
+    if kinetics:
+        E = model.n_edges
+        hill_n = np.where(
+            rng.random((n, E)) < 0.1,
+            np.maximum(1.0, model.edge_n + rng.uniform(-0.4, 0.4, (n, E))),
+            model.edge_n,
+        )
+        kin = KineticParameters(
+            edge_k=model.edge_k * rng.uniform(0.7, 1.4, (n, E)),
+            edge_n=hill_n,
+            edge_max=np.minimum(1.0, model.edge_max * rng.uniform(0.8, 1.0, (n, E))),
+            tau=model.tau * rng.uniform(0.5, 2.0, shape),
+        )
+    return Conditions(clamp, value, scale, c.bias, c.pulses, c.labels, kin)

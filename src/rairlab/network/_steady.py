@@ -25,6 +25,8 @@ from rairlab.network import _kernels
 from rairlab.network._compiled import (
     CompiledModel,
     Conditions,
+    edge_parameters,
+    node_tau,
     rule_value,
     rule_value_grad,
     target_activity,
@@ -74,10 +76,16 @@ class SteadyState:
         return bool(self.converged.all())
 
 
+def _rows(arrays: tuple[Array, ...], rows: slice | NDArray[np.intp]) -> tuple[Array, ...]:
+    """Per-patient arrays (n or 1 rows) restricted to `rows` (1-row arrays are shared)."""
+    return tuple(a if a.shape[0] == 1 else a[rows] for a in arrays)
+
+
 def _node_F(
     model: CompiledModel, cond: Conditions, x: Array, i: int, rows: slice | NDArray[np.intp]
 ) -> Array:
-    base = cond.clamp_value[rows, i] if model.is_input[i] else rule_value(model, x, i)
+    params = _rows(edge_parameters(model, cond), rows)
+    base = cond.clamp_value[rows, i] if model.is_input[i] else rule_value(model, x, i, params)
     if not model.is_input[i]:
         base = np.where(cond.clamp_mask[rows, i], cond.clamp_value[rows, i], base)
     return cond.scale[rows, i] * (1.0 - (1.0 - base) * (1.0 - cond.bias[rows, i]))
@@ -99,11 +107,14 @@ def _newton_block(
     eye = np.eye(m)
     it = 0
 
+    all_params = edge_parameters(model, cond)
+
     def residual(xa: Array, rows: NDArray[np.intp]) -> tuple[Array, Array]:
         F = np.empty((xa.shape[0], m))
         A = np.zeros((xa.shape[0], m, m))
+        params = _rows(all_params, rows)
         for j, i in enumerate(comp):
-            base, dB = rule_value_grad(model, xa, i)
+            base, dB = rule_value_grad(model, xa, i, params)
             clamped = cond.clamp_mask[rows, i]
             base = np.where(clamped, cond.clamp_value[rows, i], base)
             s, g = cond.scale[rows, i], cond.bias[rows, i]
@@ -220,7 +231,7 @@ def _steady_compiled(
     stable = np.ones(x.shape[0], dtype=bool)
     for b, comp in enumerate(loops):
         m = len(comp)
-        inv_tau = 1.0 / model.tau[list(comp)]
+        inv_tau = 1.0 / node_tau(model, cond)[:, list(comp)]
         A = blocks[:, b, :m, :m]
         stable &= _loop_stable(A, inv_tau)
     return SteadyState(
@@ -230,6 +241,8 @@ def _steady_compiled(
 
 def _loop_stable(A: Array, inv_tau: Array) -> NDArray[np.bool_]:
     """Eigenvalues of diag(1/tau)(A - I) all in the open left half-plane, per patient.
+
+    `inv_tau` is (n_patients or 1, m).
 
     A sufficient test decides most patients without eigenvalues: if every 1 - A_rr > 0
     and the comparison matrix C (C_rr = 1 - A_rr, C_rs = -|A_rs|) has C z = 1 with
@@ -250,7 +263,8 @@ def _loop_stable(A: Array, inv_tau: Array) -> NDArray[np.bool_]:
     out = sure.copy()
     rest = np.flatnonzero(~sure)
     if rest.size:
-        J = inv_tau[None, :, None] * (A[rest] - eye)
+        it = inv_tau if inv_tau.shape[0] == 1 else inv_tau[rest]
+        J = it[:, :, None] * (A[rest] - eye)
         out[rest] = np.linalg.eigvals(J).real.max(axis=1) < 0.0
     return out
 
@@ -258,6 +272,8 @@ def _loop_stable(A: Array, inv_tau: Array) -> NDArray[np.bool_]:
 def _stable(model: CompiledModel, cond: Conditions, x: Array) -> NDArray[np.bool_]:
     """Linear stability of every feedback component at `x` (acyclic parts are always stable)."""
     stable = np.ones(x.shape[0], dtype=bool)
+    params = edge_parameters(model, cond)
+    tau = node_tau(model, cond)
     for comp in model.components:
         if len(comp) == 1:
             continue
@@ -265,11 +281,11 @@ def _stable(model: CompiledModel, cond: Conditions, x: Array) -> NDArray[np.bool
         m = len(comp)
         J = np.zeros((x.shape[0], m, m))
         for j, i in enumerate(comp):
-            _, dB = rule_value_grad(model, x, i)
+            _, dB = rule_value_grad(model, x, i, params)
             w = cond.scale[:, i] * (1.0 - cond.bias[:, i]) * ~cond.clamp_mask[:, i]
             for e, src in enumerate(model.edge_src[model.edges_of(i)]):
                 if int(src) in local:
-                    J[:, j, local[int(src)]] += dB[:, e] * w / model.tau[i]
-            J[:, j, j] -= 1.0 / model.tau[i]
+                    J[:, j, local[int(src)]] += dB[:, e] * w / tau[:, i]
+            J[:, j, j] -= 1.0 / tau[:, i]
         stable &= np.linalg.eigvals(J).real.max(axis=1) < 0.0
     return stable

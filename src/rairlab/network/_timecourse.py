@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from rairlab.errors import InvalidValueError
 from rairlab.network import _kernels
-from rairlab.network._compiled import CompiledModel, Conditions, jacobian_edges, rhs
+from rairlab.network._compiled import CompiledModel, Conditions, jacobian_edges, node_tau, rhs
 
 __all__ = ["TimeCourse", "time_course"]
 
@@ -72,9 +72,9 @@ class TimeCourse:
         return self.x[:, :, self.node_ids.index(node)]
 
 
-def _solve(model: CompiledModel, A: Array, gamma: Array, r: Array) -> Array:
+def _solve(model: CompiledModel, A: Array, gamma: Array, r: Array, tau: Array) -> Array:
     """Solve (I - gamma J) k = r with J = diag(1/tau)(A - I), A given per edge (n_p, E)."""
-    c = gamma[:, None] / model.tau  # (n_p, N)
+    c = gamma[:, None] / tau  # (n_p, N); tau is (n_p or 1, N)
     k = np.empty_like(r)
     for comp in model.components:
         if len(comp) == 1:
@@ -175,12 +175,13 @@ def time_course(
             hdT = gamma[:, None] * T
         else:
             hdT = 0.0
-        k1 = _solve(model, A, gamma, F0 + hdT)
+        tau = node_tau(model, ca)
+        k1 = _solve(model, A, gamma, F0 + hdT, tau)
         F1 = rhs(model, ca, xa + 0.5 * ha[:, None] * k1, ta + 0.5 * ha)
-        k2 = _solve(model, A, gamma, F1 - k1) + k1
+        k2 = _solve(model, A, gamma, F1 - k1, tau) + k1
         xn = xa + ha[:, None] * k2
         F2 = rhs(model, ca, xn, ta + ha)
-        k3 = _solve(model, A, gamma, F2 - _E32 * (k2 - F1) - 2.0 * (k1 - F0) + hdT)
+        k3 = _solve(model, A, gamma, F2 - _E32 * (k2 - F1) - 2.0 * (k1 - F0) + hdT, tau)
         err = (ha / 6.0)[:, None] * np.abs(k1 - 2.0 * k2 + k3)
         scale = atol + rtol * np.maximum(np.abs(xa), np.abs(xn))
         enorm = (err / scale).max(axis=1)

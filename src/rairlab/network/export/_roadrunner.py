@@ -13,7 +13,7 @@ analysis library. Bioinformatics 39:btac770. doi:10.1093/bioinformatics/btac770
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from rairlab._io import optional_import
 from rairlab.errors import InvalidValueError
-from rairlab.network._compiled import CompiledModel, Conditions
+from rairlab.network._compiled import CompiledModel, Conditions, KineticParameters
 from rairlab.network._specs import NetworkData
 from rairlab.network.export._sbml import to_sbml
 from rairlab.network.export._sbml_params import parameter_layout, sbml_parameter_table
@@ -80,7 +80,10 @@ class RoadRunnerSession:
         # regenerates the model (the export has no conserved moieties, so it changes nothing else)
         self.runner.conservedMoietyAnalysis = True
         gids = list(self.runner.model.getGlobalParameterIds())
-        ids = self.layout.perturbation_ids()
+        # every patient sets its perturbations and its kinetic parameters (the model's
+        # when it has none of its own), so no value leaks from one patient to the next
+        lay = self.layout
+        ids = [*lay.perturbation_ids(), *lay.tau, *lay.k, *lay.n, *lay.m]
         self._param_pos = np.asarray([gids.index(i) for i in ids], dtype=np.int32)
         self._amp_pos = np.asarray(
             [gids.index(i) for i in ids if i.startswith("pulse") and "_amp_" in i], dtype=np.int32
@@ -90,6 +93,11 @@ class RoadRunnerSession:
         # column j of roadrunner's state is rairlab node _node_of[j]
         self._node_of = np.asarray([model.index(s) for s in species], dtype=np.intp)
         self.runner.timeCourseSelections = ["time", *species]
+
+    def _table(self, cond: Conditions) -> tuple[list[str], Array]:
+        """Every patient's parameter values, kinetic parameters included."""
+        full = cond if cond.kinetics is not None else replace(cond, kinetics=KineticParameters())
+        return sbml_parameter_table(self.model, full, self.layout)
 
     def _set_patient(self, values: Array, x0: Array) -> None:
         m = self.runner.model
@@ -105,7 +113,7 @@ class RoadRunnerSession:
         """
         n, N = cond.n_patients, self.model.n_nodes
         state = np.broadcast_to(np.asarray(x, dtype=float), (n, N))
-        _, values = sbml_parameter_table(self.model, cond, self.layout)
+        _, values = self._table(cond)
         out = np.empty((n, N))
         for p in range(n):
             self._set_patient(values[p], state[p])
@@ -149,7 +157,7 @@ class RoadRunnerSession:
             integ.relative_tolerance = rtol
         if atol is not None:
             integ.absolute_tolerance = atol
-        _, values = sbml_parameter_table(self.model, cond, self.layout)
+        _, values = self._table(cond)
         out = np.full((n, t.size, N), np.nan)
         failed = np.zeros(n, dtype=bool)
         messages = [""] * n
@@ -182,7 +190,7 @@ class RoadRunnerSession:
         """
         n, N = cond.n_patients, self.model.n_nodes
         start = np.broadcast_to(np.asarray(x0, dtype=float), (n, N))
-        _, values = sbml_parameter_table(self.model, cond, self.layout)
+        _, values = self._table(cond)
         out = np.full((n, N), np.nan)
         failed = np.zeros(n, dtype=bool)
         messages = [""] * n

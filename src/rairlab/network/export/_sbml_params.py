@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rairlab.errors import InvalidValueError
-from rairlab.network._compiled import CompiledModel, Conditions
+from rairlab.network._compiled import CompiledModel, Conditions, edge_parameters, node_tau
 from rairlab.network._data import load_network_data
 from rairlab.network._specs import NetworkData
 
@@ -140,8 +140,9 @@ def sbml_parameter_table(
     Returns
     -------
     ids, values
-        Parameter ids (``layout.perturbation_ids()``) and their values, shape
-        (n_patients, len(ids)).
+        Parameter ids (``layout.perturbation_ids()``, then, when `cond` carries
+        per-patient kinetics, the ``tau_``, ``k_``, ``n_`` and ``m_`` ids) and their
+        values, shape (n_patients, len(ids)).
 
     Raises
     ------
@@ -185,7 +186,20 @@ def sbml_parameter_table(
         slots[:, 3 * s + 1] = p.rise_h
         slots[:, 3 * s + 2] = p.fade_h
     values = np.concatenate([*blocks, slots], axis=1)
-    return layout.perturbation_ids(), values
+    ids = layout.perturbation_ids()
+    if cond.kinetics is not None:
+        hill_k, hill_n, _, _ = edge_parameters(model, cond)
+        kin = cond.kinetics
+        m = (
+            model.edge_max
+            if kin.edge_max is None
+            else np.where(model.edge_bounded, kin.edge_max, 1.0)
+        )
+        extra: list[Array] = [node_tau(model, cond), hill_k, hill_n, np.atleast_2d(m)]
+        wide = [np.broadcast_to(a, (n, int(a.shape[1]))) for a in extra]
+        values = np.concatenate([values, *wide], axis=1)
+        ids = [*ids, *layout.tau, *layout.k, *layout.n, *layout.m]
+    return ids, values
 
 
 def sbml_parameters(

@@ -1,0 +1,96 @@
+"""Per-patient kinetic parameters (Hill k and n, maximal effects, time constants)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from rairlab.network import (
+    KineticParameters,
+    _kernels,
+    compile_model,
+    conditions,
+    random_conditions,
+    rhs,
+    steady_state,
+    target_activity,
+    time_course,
+)
+
+needs_numba = pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba kernels unavailable")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return compile_model()
+
+
+def test_model_values_given_per_patient_change_nothing(model):
+    c = conditions(model, 3, genotype=["", "BRAF p.V600E", "NRAS p.Q61R"])
+    n = c.n_patients
+    same = replace(
+        c,
+        kinetics=KineticParameters(
+            edge_k=np.tile(model.edge_k, (n, 1)),
+            edge_n=np.tile(model.edge_n, (n, 1)),
+            edge_max=np.tile(model.edge_max, (n, 1)),
+            tau=np.tile(model.tau, (n, 1)),
+        ),
+    )
+    a, b = steady_state(model, c), steady_state(model, same)
+    np.testing.assert_array_equal(a.x, b.x)
+    times = [0.0, 24.0, 240.0]
+    ta = time_course(model, c, times, a.x * 0.5)
+    tb = time_course(model, same, times, a.x * 0.5)
+    np.testing.assert_array_equal(ta.x, tb.x)
+
+
+def test_scaling_every_tau_rescales_time(model):
+    """dx/dt = (F - x)/tau: with every tau doubled, x(2t) equals the original x(t)."""
+    c = conditions(model, 2, genotype=["BRAF p.V600E", ""], drugs={"trametinib": [1.0, 0.0]})
+    x0 = steady_state(model, conditions(model, 2, genotype=["BRAF p.V600E", ""])).x
+    slow = replace(c, kinetics=KineticParameters(tau=np.tile(2.0 * model.tau, (2, 1))))
+    times = np.array([0.0, 12.0, 72.0, 336.0])
+    fast_tc = time_course(model, c, times, x0, rtol=1e-9, atol=1e-12)
+    slow_tc = time_course(model, slow, 2.0 * times, x0, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(slow_tc.x, fast_tc.x, rtol=0, atol=1e-7)
+
+
+def test_a_smaller_maximal_effect_weakens_an_inhibition(model):
+    c = conditions(model, 1, genotype="BRAF p.V600E")
+    e = int(
+        np.flatnonzero(
+            (model.edge_src == model.index("NIS_silencing"))
+            & (model.edge_tgt == model.index("SLC5A5_mRNA"))
+        )[0]
+    )
+    m = np.tile(model.edge_max, (1, 1))
+    m[0, e] = 0.3
+    weak = replace(c, kinetics=KineticParameters(edge_max=m))
+    node = model.index("SLC5A5_mRNA")
+    assert steady_state(model, weak).x[0, node] > steady_state(model, c).x[0, node]
+
+
+def test_steady_state_with_random_kinetics_is_a_zero_of_the_rhs(model):
+    c = random_conditions(model, 40, np.random.default_rng(4), kinetics=True)
+    ss = steady_state(model, c)
+    assert ss.all_converged
+    assert np.abs(rhs(model, c, ss.x)).max() < 1e-8
+    np.testing.assert_array_less(np.abs(target_activity(model, c, ss.x) - ss.x), 1e-9)
+
+
+@needs_numba
+def test_compiled_kernels_equal_numpy_with_per_patient_kinetics(model, monkeypatch):
+    c = random_conditions(model, 30, np.random.default_rng(8), kinetics=True)
+    x0 = np.random.default_rng(9).random((c.n_patients, model.n_nodes))
+    times = np.array([0.0, 5.0, 48.0, 240.0])
+    fast_ss = steady_state(model, c)
+    fast_tc = time_course(model, c, times, x0, rtol=1e-8, atol=1e-11, max_steps=20000)
+    monkeypatch.setattr(_kernels, "AVAILABLE", False)
+    ref_ss = steady_state(model, c)
+    ref_tc = time_course(model, c, times, x0, rtol=1e-8, atol=1e-11, max_steps=20000)
+    np.testing.assert_allclose(fast_ss.x, ref_ss.x, rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(fast_ss.stable, ref_ss.stable)
+    assert fast_tc.completed.all()
+    assert ref_tc.completed.all()
+    np.testing.assert_allclose(fast_tc.x, ref_tc.x, rtol=0, atol=2e-6)
