@@ -23,6 +23,9 @@ from rairlab.errors import DataFileError, UnknownNameError
 
 __all__ = ["CitedTable", "CitedValue", "load_cited"]
 
+# libyaml's C parser when PyYAML was built with it; the pure-Python one reads the same.
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 Provenance = Literal["literature", "assumption", "fitted", "derived"]
 
 
@@ -116,7 +119,7 @@ def load_cited(package: str, relpath: str) -> CitedTable:
     resource = files(package).joinpath(relpath)
     where = f"{package.replace('.', '/')}/{relpath}"
     try:
-        raw = yaml.safe_load(resource.read_text(encoding="utf-8"))
+        raw = yaml.load(resource.read_text(encoding="utf-8"), Loader=_SafeLoader)
     except (OSError, yaml.YAMLError) as exc:
         raise DataFileError(where, f"cannot read: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("records"), list):

@@ -1,22 +1,95 @@
 """The root `rairlab` Typer application and the error boundary of the CLI.
 
 Every `RairlabError` becomes one line on stderr and exit status 2; nothing
-a user can cause shows a traceback.
+a user can cause shows a traceback. A sub-command's module is imported only
+when that command runs (or help lists it), so ``rairlab evidence`` never pays
+for numba and SciPy, nor ``rairlab --version`` for anything.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Iterator, MutableMapping
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from rairlab import __version__
-from rairlab.cli import _demo, _dose, _evidence, _export, _kb, _simulate
 from rairlab.errors import RairlabError
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main"]
+
+#: Sub-commands, in help order: name -> (module, attribute). The attribute is a
+#: command function or a `typer.Typer` of sub-commands.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "evidence": ("rairlab.cli._evidence", "evidence"),
+    "simulate": ("rairlab.cli._simulate", "simulate"),
+    "export": ("rairlab.cli._export", "export"),
+    "demo": ("rairlab.cli._demo", "demo"),
+    "dose": ("rairlab.cli._dose", "app"),
+    "kb": ("rairlab.cli._kb", "app"),
+}
+
+
+def _import_command(name: str) -> Any:
+    """The click command `name` of `COMMANDS`, built from its module on first use."""
+    module, attr = COMMANDS[name]
+    target = getattr(importlib.import_module(module), attr)
+    if isinstance(target, typer.Typer):
+        command: Any = typer.main.get_group(target)
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class _LazyCommands(MutableMapping[str, Any]):
+    """The root group's commands: every name of `COMMANDS` is listed, imported on lookup."""
+
+    def __init__(self, loaded: MutableMapping[str, Any]) -> None:
+        self._loaded = dict(loaded)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._loaded[name] = _import_command(name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (n for n in self._loaded if n not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS.keys() | self._loaded.keys())
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or name in self._loaded
+
+
+class _LazyGroup(TyperGroup):
+    """A `TyperGroup` whose sub-commands are imported when first looked up."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = _LazyCommands(self.commands)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names only: listing imports nothing
+
 
 app = typer.Typer(
+    cls=_LazyGroup,
     name="rairlab",
     help=(
         "RAI refractoriness in differentiated thyroid cancer: cited knowledge, mechanistic "
@@ -41,15 +114,6 @@ def _root(
     ),
 ) -> None:
     """RAI refractoriness in DTC, made executable. Research use only."""
-
-
-# Sub-commands are registered here, one line per command module.
-app.add_typer(_dose.app, name="dose")
-app.command("evidence")(_evidence.evidence)
-app.add_typer(_kb.app, name="kb")
-app.command("simulate")(_simulate.simulate)
-app.command("export")(_export.export)
-app.command("demo")(_demo.demo)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import typer
 from pydantic import BaseModel
 from rich.console import Console
@@ -30,22 +30,28 @@ def to_jsonable(obj: Any) -> Any:
 
     Examples
     --------
+    >>> import numpy as np
     >>> to_jsonable({"a": np.float64(1.5), "b": [np.int64(2), float("nan")]})
     {'a': 1.5, 'b': [2, None]}
     """
+    # A numpy value exists only once numpy is imported; commands without numpy skip it.
+    np: Any = sys.modules.get("numpy")
     if isinstance(obj, BaseModel):
         return to_jsonable(obj.model_dump(mode="json", exclude_none=True))
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | set | frozenset):
         return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
+    if np is not None:
+        if isinstance(obj, np.ndarray):
+            return to_jsonable(obj.tolist())
+        if isinstance(obj, np.bool_):
+            return bool(obj)
+        if isinstance(obj, np.integer):
+            return int(obj)
+        if isinstance(obj, np.floating):
+            obj = float(obj)
+    if isinstance(obj, float):
         value = float(obj)
         return value if math.isfinite(value) else None
     if isinstance(obj, Path):
