@@ -94,3 +94,17 @@ def test_compiled_kernels_equal_numpy_with_per_patient_kinetics(model, monkeypat
     assert fast_tc.completed.all()
     assert ref_tc.completed.all()
     np.testing.assert_allclose(fast_tc.x, ref_tc.x, rtol=0, atol=2e-6)
+
+
+def test_numpy_engine_gives_the_compiled_steady_state(model):
+    c = random_conditions(model, 12, np.random.default_rng(21))
+    auto = steady_state(model, c)
+    plain = steady_state(model, c, engine="numpy")
+    np.testing.assert_allclose(plain.x, auto.x, rtol=0, atol=1e-10)
+
+
+def test_unknown_engine_is_one_clear_error(model):
+    from rairlab.errors import InvalidValueError
+
+    with pytest.raises(InvalidValueError, match="auto, compiled or numpy"):
+        steady_state(model, conditions(model, 1), engine="fortran")

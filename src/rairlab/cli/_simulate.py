@@ -96,7 +96,8 @@ def simulate(
         "overexpress": overexpress,
     }
     cond = conditions(model, 1, drugs=drugs, **kw)
-    ss = steady_state(model, cond)
+    # one patient: the NumPy path of the same algorithm spares loading the Numba kernels
+    ss = steady_state(model, cond, engine="numpy")
     data: dict[str, Any] = {
         "outputs": {o: float(ss[o][0]) for o in OUTPUTS},
         "converged": bool(ss.converged[0]),
@@ -109,7 +110,7 @@ def simulate(
         "nodes": {n: float(v) for n, v in zip(model.node_ids, ss.x[0], strict=True)},
     }
     if time_course_days is not None:
-        untreated = steady_state(model, conditions(model, 1, **kw))
+        untreated = steady_state(model, conditions(model, 1, **kw), engine="numpy")
         hours = np.linspace(0.0, 24.0 * time_course_days, int(np.ceil(time_course_days)) * 4 + 1)
         tc = time_course(model, cond, hours, untreated.x)
         data["time_course"] = {

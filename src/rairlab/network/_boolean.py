@@ -15,8 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from rairlab.errors import InvalidValueError, UnknownNameError
 from rairlab.network._compiled import CompiledModel
@@ -176,6 +174,9 @@ def attractors(
         rows_l.append(codes[flip])
         cols_l.append(codes[flip] ^ (1 << b))
     rows, cols = np.concatenate(rows_l), np.concatenate(cols_l)
+    from scipy.sparse import csr_matrix  # imported here: SciPy's graph module is slow to load
+    from scipy.sparse.csgraph import connected_components
+
     graph = csr_matrix((np.ones(rows.size), (rows, cols)), shape=(codes.size, codes.size))
     _, labels = connected_components(graph, directed=True, connection="strong")
     leaves = np.ones(labels.max() + 1, dtype=bool)

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import expit, logit
 
 from rairlab.errors import DataFileError, InvalidValueError, UnknownNameError
 from rairlab.network._compiled import CompiledModel, Conditions, KineticParameters
@@ -84,7 +83,8 @@ class ParameterSpec:
         if self.family == "lognormal":
             return np.exp(rng.normal(np.log(p["median"]), p["sigma"], n))
         if self.family == "logitnormal":
-            return np.asarray(expit(rng.normal(logit(p["median"]), p["sigma"], n)))
+            z = rng.normal(np.log(p["median"] / (1.0 - p["median"])), p["sigma"], n)
+            return np.asarray(1.0 / (1.0 + np.exp(-z)))
         if self.family == "beta":
             return rng.beta(p["a"], p["b"], n)
         if self.family == "uniform":

@@ -21,7 +21,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rairlab.errors import InvalidValueError
-from rairlab.network import _kernels
 from rairlab.network._compiled import (
     CompiledModel,
     Conditions,
@@ -168,6 +167,7 @@ def steady_state(
     x0: Array | None = None,
     tol: float = 1e-10,
     max_iter: int = 60,
+    engine: str = "auto",
 ) -> SteadyState:
     """Steady state x = F(x) of every patient (pulses have faded; t -> infinity).
 
@@ -184,6 +184,10 @@ def steady_state(
         Convergence tolerance on max|F(x) - x| per patient.
     max_iter
         Newton iterations per feedback component.
+    engine
+        ``"auto"`` (the compiled kernel when Numba is available), ``"compiled"`` or
+        ``"numpy"``: the same algorithm, equal to about 1e-12; the NumPy path never
+        imports Numba, which a one-patient command-line call does not need.
 
     Returns
     -------
@@ -205,8 +209,15 @@ def steady_state(
     x = np.full((n, model.n_nodes), 0.5)
     if x0 is not None:
         x[:] = np.clip(np.broadcast_to(np.asarray(x0, dtype=float), x.shape), 0.0, 1.0)
-    if _kernels.AVAILABLE and n > 0:
-        return _steady_compiled(model, cond, x, tol, max_iter)
+    if engine not in ("auto", "compiled", "numpy"):
+        raise InvalidValueError("engine", engine, "auto, compiled or numpy")
+    if engine != "numpy" and n > 0:
+        from rairlab.network import _kernels  # imports Numba, when installed
+
+        if _kernels.AVAILABLE:
+            return _steady_compiled(model, cond, x, tol, max_iter)
+        if engine == "compiled":
+            raise InvalidValueError("engine", engine, "numpy or auto (Numba is not available)")
     all_rows = slice(None)
     iterations = 0
     for comp in model.components:

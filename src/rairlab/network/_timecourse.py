@@ -33,7 +33,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rairlab.errors import InvalidValueError
-from rairlab.network import _kernels
 from rairlab.network._compiled import CompiledModel, Conditions, jacobian_edges, node_tau, rhs
 
 __all__ = ["TimeCourse", "time_course"]
@@ -147,6 +146,8 @@ def time_course(
         raise InvalidValueError("times", times, "increasing times in hours, all >= 0")
     n, N = cond.n_patients, model.n_nodes
     x = np.array(np.broadcast_to(np.asarray(x0, dtype=float), (n, N)))
+    from rairlab.network import _kernels  # imports Numba, when installed
+
     if _kernels.AVAILABLE and n > 0:
         out, steps, nxt = _kernels.integrate(model, cond, t_out, x, rtol, atol, max_steps)
         return TimeCourse(t_out, out, nxt >= t_out.size, steps, model.node_ids)
