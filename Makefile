@@ -22,8 +22,8 @@ demo: $(VENV)/.installed
 	$(BIN)/rairlab demo
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks tools
-	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/ruff check src tests benchmarks tools examples
+	$(BIN)/ruff format --check src tests benchmarks tools examples
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

@@ -131,6 +131,8 @@ def run_demo() -> dict[str, Any]:
                 "lesion iodide retention is an uncalibrated assumption"
             ),
         },
+        "variant": model.variant_name,
+        "variant_is_default": not model.variant,
         "lesions": rows,
     }
 
@@ -180,5 +182,7 @@ def demo(as_json: bool = JSON_OPTION) -> None:
             "[dim]NIS: membrane NIS activity; uptake: iodide uptake relative to a "
             f"normal thyrocyte ({a['uptake_reference']}). Note: {a['note']}.[/dim]"
         )
+        default = " (the default model)" if data["variant_is_default"] else ""
+        console.print(f"[dim]Network variant: {data['variant']}{default}.[/dim]")
 
     emit(data, as_json, render)
