@@ -2,7 +2,8 @@
 
 Draws a population from the network's population spec (every parameter an
 uncalibrated assumption), simulates each genotype with and without dabrafenib +
-trametinib at steady state, hands the iodide uptake (relative to a normal
+trametinib at steady state (lesion level: subclonal alterations mixed by their
+clonal fraction), hands the iodide uptake (relative to a normal
 thyrocyte) to the iodide biokinetics, and asks the observation model whether a
 1 g lesion is visible 72 h after a diagnostic I-131 activity. Run it with::
 
@@ -22,9 +23,8 @@ from rairlab.biokinetics import iodide_model
 from rairlab.network import (
     compile_model,
     normal_thyrocyte,
-    population_conditions,
+    population_steady_state,
     sample_parameters,
-    steady_state,
 )
 from rairlab.observation import scan_visible
 
@@ -47,8 +47,9 @@ def run(n_patients: int = 2000, seed: int = 1) -> list[dict[str, object]]:
     rows = []
     for genotype in GENOTYPES:
         for drugs in REGIMENS:
-            cond, _ = population_conditions(model, sample, genotype=genotype, drugs=drugs)
-            uptake = steady_state(model, cond)["iodide_uptake"] / reference
+            # lesion level: a subclonal TERT mutation mixes the two clones' uptake
+            state = population_steady_state(model, sample, genotype=genotype, drugs=drugs)
+            uptake = state["iodide_uptake"] / reference
             kinetics = iodide_model(np.clip(uptake, 0.0, 5.0), mass_g=LESION_MASS_G)
             lesion = kinetics.fractions([SCAN_TIME_H])[:, 0, 1:3].sum(axis=1)
             pct_per_g = 100.0 * lesion / LESION_MASS_G

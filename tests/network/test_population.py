@@ -9,6 +9,7 @@ from rairlab.network import (
     load_population_spec,
     mix_clones,
     population_conditions,
+    population_steady_state,
     sample_parameters,
     steady_state,
 )
@@ -138,3 +139,25 @@ def test_mix_clones_is_the_cell_weighted_mean():
     np.testing.assert_allclose(out, [[0.5, 0.7]], rtol=1e-12)
     with pytest.raises(InvalidValueError, match="fraction"):
         mix_clones([[1.0]], [[1.0]], [1.5])
+
+
+def test_population_steady_state_mixes_a_subclonal_tert(model):
+    sample = sample_parameters(None, 800, seed=13)
+    mixed = population_steady_state(model, sample, genotype="BRAF p.V600E; TERT c.-124C>T")
+    clone_c, clonal = population_conditions(model, sample, genotype="BRAF p.V600E; TERT c.-124C>T")
+    clone = steady_state(model, clone_c)["iodide_uptake"]
+    rest = steady_state(model, population_conditions(model, sample, genotype="BRAF V600E")[0])
+    f = clonal["ALT-003"]
+    np.testing.assert_allclose(
+        mixed["iodide_uptake"], f * clone + (1 - f) * rest["iodide_uptake"], rtol=0, atol=1e-14
+    )
+    assert set(mixed.clonal) == {"ALT-003"}
+    assert mixed.converged.all()
+
+
+def test_population_steady_state_without_subclones_is_the_plain_steady_state(model):
+    sample = sample_parameters(None, 100, seed=14)
+    st = population_steady_state(model, sample, genotype="NRAS p.Q61R", drugs={"trametinib": 1})
+    cond, _ = population_conditions(model, sample, genotype="NRAS p.Q61R", drugs={"trametinib": 1})
+    np.testing.assert_array_equal(st.x, steady_state(model, cond).x)
+    assert st.clonal == {}

@@ -33,6 +33,7 @@ from rairlab.network._compiled import (
 from rairlab.network._data import load_network_data
 from rairlab.network._perturb import conditions, drug_effect, modelled_agents
 from rairlab.network._population import (
+    LesionState,
     ParameterSpec,
     PopulationSample,
     PopulationSpec,
@@ -40,6 +41,7 @@ from rairlab.network._population import (
     mix_clones,
     normal_thyrocyte,
     population_conditions,
+    population_steady_state,
     sample_parameters,
 )
 from rairlab.network._random import random_conditions
@@ -58,6 +60,7 @@ __all__ = [
     "Const",
     "Expr",
     "KineticParameters",
+    "LesionState",
     "NetworkData",
     "Not",
     "Or",
@@ -88,6 +91,7 @@ __all__ = [
     "parse_rule",
     "percolate",
     "population_conditions",
+    "population_steady_state",
     "pulse_shape",
     "random_conditions",
     "resolve_variant",

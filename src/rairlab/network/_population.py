@@ -31,6 +31,7 @@ from rairlab.network._yamlines import line_of, load_yaml_lines
 
 __all__ = [
     "FAMILIES",
+    "LesionState",
     "ParameterSpec",
     "PopulationSample",
     "PopulationSpec",
@@ -38,6 +39,7 @@ __all__ = [
     "mix_clones",
     "normal_thyrocyte",
     "population_conditions",
+    "population_steady_state",
     "sample_parameters",
 ]
 
@@ -384,3 +386,81 @@ def normal_thyrocyte(model: CompiledModel, data: NetworkData | None = None) -> S
     True
     """
     return steady_state(model, conditions(model, 1, tsh="withdrawal", data=data))
+
+
+@dataclass(frozen=True)
+class LesionState:
+    """Lesion-level activities of sampled patients: the cell-weighted mean over clones.
+
+    Attributes
+    ----------
+    x
+        Activities, shape (n_patients, N); for a lesion with a subclonal alteration,
+        ``f x_clone + (1 - f) x_rest`` (no longer a steady state of one cell).
+    converged
+        Per patient: every clone's steady state converged.
+    node_ids
+        Column order of `x`.
+    clonal
+        Clonal fraction applied per alteration id, shape (n_patients,) each.
+    """
+
+    x: Array
+    converged: NDArray[np.bool_]
+    node_ids: tuple[str, ...]
+    clonal: Mapping[str, Array]
+
+    def __getitem__(self, node: str) -> Array:
+        return self.x[:, self.node_ids.index(node)]
+
+
+def population_steady_state(
+    model: CompiledModel,
+    sample: PopulationSample,
+    *,
+    genotype: str | None = None,
+    drugs: Mapping[str, ArrayLike] | None = None,
+    tsh: str | float = "withdrawal",
+    env: Mapping[str, Any] | None = None,
+    data: NetworkData | None = None,
+) -> LesionState:
+    """Steady state of the sampled patients with the genotype, clonal fractions applied.
+
+    For each alteration of `genotype` that the sample gives a clonal fraction f (by its
+    id or its parent's, e.g. ``TERT c.-124C>T`` -> the TERT promoter record), the
+    genotype without it is solved too and the outputs are mixed, ``f x_clone +
+    (1 - f) x_rest``; several subclonal alterations are nested in genotype order (each
+    later one a subclone of the earlier ones).
+
+    Examples
+    --------
+    >>> from rairlab.network import compile_model
+    >>> m = compile_model()
+    >>> s = sample_parameters(None, 5, seed=1)
+    >>> st = population_steady_state(m, s, genotype="BRAF V600E; TERT C228T")
+    >>> st.x.shape == (5, m.n_nodes), sorted(st.clonal)
+    (True, ['ALT-003'])
+    """
+    from rairlab.knowledge import load_knowledge, parse_genotype
+
+    data = data or load_network_data()
+    alts = list(parse_genotype(genotype or "", load_knowledge())) if genotype else []
+    def solve(texts: list[str]) -> tuple[Array, NDArray[np.bool_], dict[str, Array]]:
+        cond, clonal = population_conditions(
+            model, sample, genotype="; ".join(texts), drugs=drugs, tsh=tsh, env=env, data=data
+        )
+        ss = steady_state(model, cond)
+        return ss.x, ss.converged, clonal
+
+    x, converged, clonal = solve([a.text for a in alts])
+    applied: dict[str, Array] = {}
+    # innermost subclone first: mixing from the last subclonal alteration outwards
+    for k in range(len(alts) - 1, -1, -1):
+        key = next((i for i in (alts[k].id, alts[k].parent) if i in clonal), None)
+        if key is None:
+            continue
+        rest_x, rest_ok, _ = solve([a.text for j, a in enumerate(alts) if j < k])
+        x = mix_clones(x, rest_x, clonal[key])
+        converged = converged & rest_ok
+        applied[key] = clonal[key]
+    return LesionState(x, converged, model.node_ids, applied)
