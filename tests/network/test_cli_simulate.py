@@ -109,3 +109,30 @@ def test_ev_nis_pulse_peaks_and_fades(capsys):
     assert out["outputs"]["iodide_uptake"] == pytest.approx(
         wt["outputs"]["iodide_uptake"], abs=1e-9
     )
+
+
+def test_population_option_summarizes_a_seeded_draw(capsys):
+    a = _run(capsys, "--genotype", "BRAF p.V600E", "--population", "300", "--seed", "4")
+    b = _run(capsys, "--genotype", "BRAF p.V600E", "--population", "300", "--seed", "4")
+    pop = a["population"]
+    assert pop == b["population"]  # same seed, same numbers
+    assert pop["n"] == 300
+    assert pop["converged"] == 300
+    u = pop["outputs"]["iodide_uptake"]
+    assert 0 < u["p10"] < u["median"] < u["p90"] < 1  # graded, not a switch
+    assert a["outputs"]["iodide_uptake"] > 0  # the typical single patient is still reported
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["--population", "0"], "whole number in 1..100,000"),
+        (["--population", "many"], "whole number in 1..100,000"),
+        (["--population", "5", "--knockout", "PIGU"], "no --knockout or --overexpress"),
+    ],
+)
+def test_bad_population_options_are_one_line(capsys, args, text):
+    assert main(["simulate", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert text in err
+    assert "\n" not in err

@@ -14,12 +14,14 @@ from rairlab.errors import InvalidValueError
 from rairlab.network import (
     compile_model,
     conditions,
+    population_steady_state,
+    sample_parameters,
     steady_state,
     time_course,
     variant_settings,
 )
 
-__all__ = ["OUTPUTS", "simulate"]
+__all__ = ["MAX_POPULATION", "OUTPUTS", "simulate"]
 
 OUTPUTS = (
     "SLC5A5_mRNA",
@@ -34,6 +36,9 @@ OUTPUTS = (
 # Longest --time-course the CLI accepts (days): a guard against runaway output size
 # (four samples a day), not a biological limit.
 MAX_DAYS = 3650.0
+# Largest --population the CLI accepts: a bound on one command's memory and time
+# (cohorts of any size run through the Python API in chunks).
+MAX_POPULATION = 100_000
 
 
 def _drug(text: str) -> tuple[str, float]:
@@ -69,6 +74,39 @@ def _env(items: list[str]) -> dict[str, str]:
     return out
 
 
+def _population_size(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_POPULATION:
+        raise InvalidValueError("--population", text, f"a whole number in 1..{MAX_POPULATION:,}")
+    return n
+
+
+def _population(
+    model: Any, n: int, seed: int, genotype: str, drugs: list[tuple[str, float]], kw: dict
+) -> dict[str, Any]:
+    """Distribution of the outputs over `n` patients drawn from the shipped population spec."""
+    sample = sample_parameters(None, n, seed)
+    state = population_steady_state(
+        model, sample, genotype=genotype or None, drugs=dict(drugs), env=kw["env"], tsh=kw["tsh"]
+    )
+    summary = {}
+    for o in OUTPUTS:
+        v = state[o]
+        p10, p50, p90 = np.percentile(v, [10, 50, 90])
+        summary[o] = {"median": float(p50), "p10": float(p10), "p90": float(p90)}
+    return {
+        "n": n,
+        "seed": seed,
+        "spec": "rairlab/network/data/population.yaml (every record an uncalibrated assumption)",
+        "converged": int(state.converged.sum()),
+        "clonal": sorted(state.clonal),
+        "outputs": summary,
+    }
+
+
 def simulate(
     genotype: str = typer.Option("", "--genotype", help='e.g. "BRAF p.V600E; TERT c.-124C>T".'),
     drug: list[str] = typer.Option([], "--drug", help="NAME[:EXPOSURE] (1 = standard); repeat."),
@@ -82,10 +120,22 @@ def simulate(
     time_course_text: str = typer.Option(
         None, "--time-course", help=f"Also simulate DAYS (0 < DAYS <= {MAX_DAYS:g})."
     ),
+    population_text: str = typer.Option(
+        None,
+        "--population",
+        help="Also simulate N virtual patients from the population spec "
+        "(median, 10th and 90th percentile of each output).",
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the --population draw."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Steady state (and optionally a time course) of the thyroid-cell network."""
     time_course_days = None if time_course_text is None else _days(time_course_text)
+    n_population = None if population_text is None else _population_size(population_text)
+    if n_population is not None and (knockout or overexpress):
+        raise InvalidValueError(
+            "--population", population_text, "no --knockout or --overexpress with it"
+        )
     model = compile_model(variant or None)
     drugs = [_drug(d) for d in drug]
     kw: dict[str, Any] = {
@@ -109,6 +159,8 @@ def simulate(
         "perturbations": list(cond.labels),
         "nodes": {n: float(v) for n, v in zip(model.node_ids, ss.x[0], strict=True)},
     }
+    if n_population is not None:
+        data["population"] = _population(model, n_population, seed, genotype, drugs, kw)
     if time_course_days is not None:
         untreated = steady_state(model, conditions(model, 1, **kw), engine="numpy")
         hours = np.linspace(0.0, 24.0 * time_course_days, int(np.ceil(time_course_days)) * 4 + 1)
@@ -141,6 +193,17 @@ def simulate(
         )
         if not data["converged"]:
             console.print(f"[red]not converged (residual {data['residual']:.2e})[/red]")
+        if "population" in data:
+            pop = data["population"]
+            ptable = Table(
+                title=f"{pop['n']:,} virtual patients (seed {pop['seed']}; population spec "
+                "uncalibrated)"
+            )
+            for col in ("output", "median", "10th pct", "90th pct"):
+                ptable.add_column(col, justify="left" if col == "output" else "right")
+            for name, q in pop["outputs"].items():
+                ptable.add_row(name, f"{q['median']:.3f}", f"{q['p10']:.3f}", f"{q['p90']:.3f}")
+            console.print(ptable)
         if "time_course" in data:
             uptake = data["time_course"]["outputs"]["iodide_uptake"]
             console.print(

@@ -247,7 +247,7 @@ def population_conditions(
     *,
     genotype: str | Sequence[str] | None = None,
     drugs: Mapping[str, ArrayLike] | None = None,
-    tsh: str | float = "withdrawal",
+    tsh: str | float | None = "withdrawal",
     env: Mapping[str, Any] | None = None,
     data: NetworkData | None = None,
 ) -> tuple[Conditions, dict[str, Array]]:
@@ -267,7 +267,9 @@ def population_conditions(
     """
     data = data or load_network_data()
     n = sample.n
-    env_out: dict[str, Any] = {"tsh": tsh, **dict(env or {})}
+    env_out: dict[str, Any] = dict(env or {})
+    if tsh is not None:
+        env_out["tsh"] = tsh
     strength: dict[str, Array] = {}
     memory: dict[str, Array] = {}
     clonal: dict[str, Array] = {}
@@ -420,7 +422,7 @@ def population_steady_state(
     *,
     genotype: str | None = None,
     drugs: Mapping[str, ArrayLike] | None = None,
-    tsh: str | float = "withdrawal",
+    tsh: str | float | None = "withdrawal",
     env: Mapping[str, Any] | None = None,
     data: NetworkData | None = None,
 ) -> LesionState:
@@ -445,6 +447,7 @@ def population_steady_state(
 
     data = data or load_network_data()
     alts = list(parse_genotype(genotype or "", load_knowledge())) if genotype else []
+
     def solve(texts: list[str]) -> tuple[Array, NDArray[np.bool_], dict[str, Array]]:
         cond, clonal = population_conditions(
             model, sample, genotype="; ".join(texts), drugs=drugs, tsh=tsh, env=env, data=data
