@@ -136,3 +136,11 @@ def test_bad_population_options_are_one_line(capsys, args, text):
     err = capsys.readouterr().err.strip()
     assert text in err
     assert "\n" not in err
+
+
+def test_negative_population_seed_is_one_line(capsys):
+    """Regression: --seed -1 ended in a NumPy traceback."""
+    assert main(["simulate", "--population", "5", "--seed", "-1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "Invalid seed -1" in err
+    assert "\n" not in err

@@ -109,3 +109,35 @@ def test_unknown_engine_is_one_clear_error(model):
 
     with pytest.raises(InvalidValueError, match="auto, compiled or numpy"):
         steady_state(model, conditions(model, 1), engine="fortran")
+
+
+def test_kinetic_arrays_of_the_wrong_size_are_one_clear_error(model):
+    """Regression: 3 tau rows for 5 patients were silently reused in the compiled kernel."""
+    from rairlab.errors import InvalidValueError
+
+    c = conditions(model, 5)
+    bad = replace(c, kinetics=KineticParameters(tau=np.tile(model.tau, (3, 1))))
+    with pytest.raises(InvalidValueError, match=r"kinetics.tau"):
+        time_course(model, bad, [0.0, 2.0], np.full(model.n_nodes, 0.5))
+    with pytest.raises(InvalidValueError, match=r"shape \(5 or 1, "):
+        steady_state(model, bad)
+
+
+def test_one_row_kinetics_are_shared_by_every_patient(model, monkeypatch):
+    """Regression: Conditions.take indexed a shared 1-row array by patient (NumPy path)."""
+    c = conditions(model, 3, genotype=["", "BRAF V600E", ""])
+    shared = replace(c, kinetics=KineticParameters(tau=2.0 * model.tau[None, :]))
+    monkeypatch.setattr(_kernels, "AVAILABLE", False)
+    tc = time_course(model, shared, [0.0, 6.0], np.full(model.n_nodes, 0.5))
+    assert tc.completed.all()
+
+
+def test_a_negated_and_joins_sufficient_inputs(model):
+    """De Morgan: in !(SMAD2_3 & !SMAD7), SMAD7 is a sufficient input, so it is unbounded."""
+    e = int(
+        np.flatnonzero(
+            (model.edge_src == model.index("SMAD7")) & (model.edge_tgt == model.index("NUE"))
+        )[0]
+    )
+    assert not model.edge_negative[e]
+    assert not model.edge_bounded[e]

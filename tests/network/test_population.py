@@ -161,3 +161,49 @@ def test_population_steady_state_without_subclones_is_the_plain_steady_state(mod
     cond, _ = population_conditions(model, sample, genotype="NRAS p.Q61R", drugs={"trametinib": 1})
     np.testing.assert_array_equal(st.x, steady_state(model, cond).x)
     assert st.clonal == {}
+
+
+def test_genotype_order_does_not_change_the_lesion(model):
+    """Regression: the TERT-free cells of 'TERT; BRAF' lost BRAF too."""
+    sample = sample_parameters(None, 50, seed=3)
+    a = population_steady_state(model, sample, genotype="BRAF V600E; TERT C228T")
+    b = population_steady_state(model, sample, genotype="TERT C228T; BRAF V600E")
+    np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-14)
+
+
+def test_a_seed_sequence_can_be_reused(model):
+    """Regression: spawning from the caller's SeedSequence advanced it."""
+    ss = np.random.SeedSequence(42)
+    a, b = sample_parameters(None, 5, ss), sample_parameters(None, 5, ss)
+    np.testing.assert_array_equal(a["tgfb"], b["tgfb"])
+    np.testing.assert_array_equal(a["tgfb"], sample_parameters(None, 5, 42)["tgfb"])
+    with pytest.raises(InvalidValueError, match="seed"):
+        sample_parameters(None, 5, -1)
+
+
+def test_spec_with_explicit_network_data_loads(model):
+    """Regression: load_population_spec(data=...) failed on an unhashable argument."""
+    from rairlab.network import load_network_data
+
+    assert load_population_spec(data=load_network_data()).names()
+
+
+def test_a_variant_without_a_spec_edge_skips_it_and_says_so():
+    m = compile_model("braf-restores-uptake")
+    st = population_steady_state(m, sample_parameters(None, 20, 1), genotype="BRAF V600E")
+    assert st.not_in_variant == ("NIS_silencing -> SLC5A5_mRNA",)
+    assert st.converged.all()
+
+
+def test_the_callers_tsh_wins_over_a_sampled_tsh_level(model, tmp_path):
+    """Regression: a spec record {env: tsh} overrode the tsh argument."""
+    path = tmp_path / "pop.yaml"
+    path.write_text(
+        "parameters:\n  - {name: t, target: {env: tsh}, provenance: assumption,"
+        " distribution: {family: beta, a: 1, b: 9}}\n"
+    )
+    sample = sample_parameters(load_population_spec(path), 20, 1)
+    cond, _ = population_conditions(model, sample, tsh="rhTSH")
+    np.testing.assert_array_equal(cond.clamp_value[:, model.index("TSH")], 0.75)
+    cond, _ = population_conditions(model, sample, tsh=None)
+    assert np.ptp(cond.clamp_value[:, model.index("TSH")]) > 0

@@ -93,16 +93,19 @@ def _population(
         model, sample, genotype=genotype or None, drugs=dict(drugs), env=kw["env"], tsh=kw["tsh"]
     )
     summary = {}
+    ok = state.converged
     for o in OUTPUTS:
-        v = state[o]
+        v = state[o][ok] if ok.any() else state[o]
         p10, p50, p90 = np.percentile(v, [10, 50, 90])
         summary[o] = {"median": float(p50), "p10": float(p10), "p90": float(p90)}
     return {
         "n": n,
         "seed": seed,
         "spec": "rairlab/network/data/population.yaml (every record an uncalibrated assumption)",
-        "converged": int(state.converged.sum()),
+        "converged": int(ok.sum()),
+        "quantiles_over": "converged patients",
         "clonal": sorted(state.clonal),
+        "not_in_variant": list(state.not_in_variant),
         "outputs": summary,
     }
 

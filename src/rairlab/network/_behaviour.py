@@ -63,7 +63,9 @@ class BehaviourResult:
         e = self.behaviour.expect
         if e == "ratio":
             lo, hi = self.behaviour.band or (0.0, 0.0)
-            r = self.perturbed_value / self.baseline_value if self.baseline_value > 0 else 0.0
+            if not self.baseline_value > 0:  # a ratio to nothing proves nothing
+                return False
+            r = self.perturbed_value / self.baseline_value
             return bool(lo <= r <= hi and self.converged)
         ok = (
             d > THRESHOLD[e]
@@ -143,7 +145,9 @@ def check_behaviour(
     models: dict[str, CompiledModel] = {}
 
     def run(spec: Mapping[str, Any], variant: str | None) -> SteadyState:
-        model = default if variant is None else models.setdefault(variant, compile_model(variant))
+        if variant is not None and variant not in models:
+            models[variant] = compile_model(variant)
+        model = default if variant is None else models[variant]
         key = repr((variant, sorted((k, repr(v)) for k, v in spec.items())))
         if key not in cache:
             kw = {k: v for k, v in spec.items()}

@@ -121,7 +121,11 @@ def _components(n: int, src: Iterable[int], tgt: Iterable[int]) -> tuple[tuple[i
 
 
 def _leaf_roles(expr: Expr) -> list[tuple[bool, bool]]:
-    """Per leaf, in edge order: (negative polarity, below an ``Or``)."""
+    """Per leaf, in edge order: (negative polarity, below an effective ``Or``).
+
+    An ``Or`` under an even number of Not, or an ``And`` under an odd number (De Morgan:
+    ``!(a & !b)`` is ``!a | b``), joins sufficient inputs.
+    """
     out: list[tuple[bool, bool]] = []
 
     def walk(e: Expr, negative: bool, under_or: bool) -> None:
@@ -130,8 +134,9 @@ def _leaf_roles(expr: Expr) -> list[tuple[bool, bool]]:
         elif isinstance(e, Not):
             walk(e.arg, not negative, under_or)
         elif isinstance(e, And | Or):
+            effective_or = isinstance(e, Or) != negative
             for a in e.args:
-                walk(a, negative, under_or or isinstance(e, Or))
+                walk(a, negative, under_or or effective_or)
 
     walk(expr, False, False)
     return out

@@ -72,6 +72,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from rairlab.errors import InvalidValueError
 from rairlab.network._rules import And, Const, Expr, Not, Var, variables
 
 __all__ = [
@@ -159,10 +160,10 @@ class KineticParameters:
     tau: Array | None = None
 
     def take(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> KineticParameters:
-        """The parameters of a subset of patients."""
+        """The parameters of a subset of patients (arrays of one row are shared: kept)."""
         return KineticParameters(
             *(
-                None if a is None else a[rows]
+                None if a is None or a.shape[0] == 1 else a[rows]
                 for a in (self.edge_k, self.edge_n, self.edge_max, self.tau)
             )
         )
@@ -278,6 +279,13 @@ class CompiledModel:
         return slice(int(self.edge_ptr[i]), int(self.edge_ptr[i + 1]))
 
 
+def _check_rows(a: Array | None, name: str, n: int, width: int) -> None:
+    if a is not None and (np.ndim(a) != 2 or a.shape[0] not in (1, n) or a.shape[1] != width):
+        raise InvalidValueError(
+            f"kinetics.{name}", f"an array of shape {np.shape(a)}", f"shape ({n} or 1, {width})"
+        )
+
+
 def edge_parameters(
     model: CompiledModel, cond: Conditions | None = None
 ) -> tuple[Array, Array, Array, Array]:
@@ -288,6 +296,10 @@ def edge_parameters(
     where an activating edge is not bounded (below an Or).
     """
     kin = None if cond is None else cond.kinetics
+    if kin is not None:
+        assert cond is not None
+        for name in ("edge_k", "edge_n", "edge_max"):
+            _check_rows(getattr(kin, name), name, cond.n_patients, model.n_edges)
     k = model.edge_k if kin is None or kin.edge_k is None else kin.edge_k
     n = model.edge_n if kin is None or kin.edge_n is None else kin.edge_n
     if kin is None or kin.edge_max is None:
@@ -301,6 +313,9 @@ def edge_parameters(
 def node_tau(model: CompiledModel, cond: Conditions | None = None) -> Array:
     """Time constants (h), shape (n_patients or 1, N): ``cond.kinetics.tau`` or the model's."""
     kin = None if cond is None else cond.kinetics
+    if kin is not None:
+        assert cond is not None
+        _check_rows(kin.tau, "tau", cond.n_patients, model.n_nodes)
     tau = model.tau if kin is None or kin.tau is None else kin.tau
     return np.atleast_2d(np.asarray(tau, dtype=float))
 

@@ -112,7 +112,7 @@ class PopulationSample:
 
     spec: PopulationSpec
     values: Mapping[str, Array]
-    seed: int
+    seed: Any  # the SeedSequence entropy the draw came from
 
     @property
     def n(self) -> int:
@@ -165,12 +165,13 @@ def load_population_spec(
     >>> "epigenetic_memory" in spec.names()
     True
     """
-    return _load_spec(Path(path) if path is not None else DATA_DIR / "population.yaml", data)
+    spec_path = Path(path) if path is not None else DATA_DIR / "population.yaml"
+    return _load_spec(spec_path, data.directory if data is not None else DATA_DIR)
 
 
 @functools.lru_cache(maxsize=8)
-def _load_spec(path: Path, data: NetworkData | None) -> PopulationSpec:
-    data = data or load_network_data()
+def _load_spec(path: Path, data_dir: Path) -> PopulationSpec:
+    data = load_network_data(data_dir)
     doc = load_yaml_lines(path)
     records = doc.get("parameters") if isinstance(doc, dict) else None
     if not isinstance(records, list):
@@ -232,13 +233,19 @@ def sample_parameters(
     spec = spec or load_population_spec()
     if int(n) != n or n < 1:
         raise InvalidValueError("n", n, "an integer >= 1")
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    if isinstance(seed, np.random.SeedSequence):
+        # a copy: spawning from the caller's sequence would advance it
+        ss = np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key)
+    elif isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
+        ss = np.random.SeedSequence(int(seed))
+    else:
+        raise InvalidValueError("seed", seed, "an integer >= 0 or a numpy SeedSequence")
     children = ss.spawn(len(spec.parameters))
     values = {
         p.name: p.draw(np.random.default_rng(c), int(n))
         for p, c in zip(spec.parameters, children, strict=True)
     }
-    return PopulationSample(spec, values, int(ss.entropy) if isinstance(ss.entropy, int) else 0)
+    return PopulationSample(spec, values, ss.entropy)
 
 
 def population_conditions(
@@ -270,6 +277,7 @@ def population_conditions(
     env_out: dict[str, Any] = dict(env or {})
     if tsh is not None:
         env_out["tsh"] = tsh
+    caller_set = set(env_out)
     strength: dict[str, Array] = {}
     memory: dict[str, Array] = {}
     clonal: dict[str, Array] = {}
@@ -278,7 +286,7 @@ def population_conditions(
     drug_items = dict(drugs or {})
     for p in sample.spec.parameters:
         v = sample[p.name]
-        if p.target == "env" and p.key not in (env or {}):
+        if p.target == "env" and p.key not in caller_set:
             env_out[p.key] = np.clip(v, 0.0, 1.0)
         elif p.target == "env_scale":
             spec = data.environment[p.key]
@@ -295,7 +303,7 @@ def population_conditions(
             exposure_scale = exposure_scale * v
         elif p.target == "potency":
             potency = {name: v for name in drug_items}
-    kinetics = _kinetics(model, sample)
+    kinetics, skipped = _kinetics(model, sample)
     doses = {k: np.asarray(e, dtype=float) * exposure_scale for k, e in drug_items.items()}
     cond = conditions(
         model,
@@ -308,32 +316,37 @@ def population_conditions(
         potency=potency,
         data=data,
     )
-    return (cond if kinetics is None else replace(cond, kinetics=kinetics)), clonal
+    if kinetics is not None:
+        labels = cond.labels
+        if skipped:
+            labels = (*labels, {"kind": "population", "not_in_variant": skipped})
+        cond = replace(cond, kinetics=kinetics, labels=labels)
+    return cond, clonal
 
 
 def _edge_columns(model: CompiledModel, key: str) -> NDArray[np.intp] | slice:
+    """The edge's column (empty when a model variant's rules lack it)."""
     if key == "*":
         return slice(None)
     src, tgt = (part.strip() for part in key.split("->"))
     ids = np.asarray(model.node_ids)
-    cols = np.flatnonzero((ids[model.edge_src] == src) & (ids[model.edge_tgt] == tgt))
-    if cols.size == 0:
-        raise InvalidValueError(
-            "population edge", key, f"an edge of model variant {model.variant_name!r}"
-        )
-    return cols
+    return np.flatnonzero((ids[model.edge_src] == src) & (ids[model.edge_tgt] == tgt))
 
 
-def _kinetics(model: CompiledModel, sample: PopulationSample) -> KineticParameters | None:
+def _kinetics(
+    model: CompiledModel, sample: PopulationSample
+) -> tuple[KineticParameters | None, list[str]]:
     """Per-patient kinetic arrays, (n, E) / (n, N), from the kinetic targets of `sample`.
 
     A ``*`` key applies one per-patient multiplier to every edge (or node): the patient's
     overall signalling gain; named edges and nodes get their own draws. Memory grows as
-    n_patients x n_edges, so large populations are simulated in chunks.
+    n_patients x n_edges. Spec edges that the model variant's rules lack are skipped and
+    returned by name.
     """
     specs = [p for p in sample.spec.parameters if p.target in (*EDGE_TARGETS, "tau_scale")]
     if not specs:
-        return None
+        return None, []
+    skipped: list[str] = []
     n = sample.n
     k = np.tile(model.edge_k, (n, 1))
     hill_n = np.tile(model.edge_n, (n, 1))
@@ -346,13 +359,16 @@ def _kinetics(model: CompiledModel, sample: PopulationSample) -> KineticParamete
             tau[:, cols] *= v
             continue
         ecols = _edge_columns(model, p.key)
+        if isinstance(ecols, np.ndarray) and ecols.size == 0:
+            skipped.append(p.key)
+            continue
         if p.target == "k_scale":
             k[:, ecols] *= v
         elif p.target == "n_scale":
             hill_n[:, ecols] = np.maximum(1e-3, hill_n[:, ecols] * v)
         else:
             m[:, ecols] = np.clip(v, 1e-6, 1.0)
-    return KineticParameters(edge_k=k, edge_n=hill_n, edge_max=m, tau=tau)
+    return KineticParameters(edge_k=k, edge_n=hill_n, edge_max=m, tau=tau), skipped
 
 
 def mix_clones(x_clone: ArrayLike, x_rest: ArrayLike, fraction: ArrayLike) -> Array:
@@ -405,12 +421,15 @@ class LesionState:
         Column order of `x`.
     clonal
         Clonal fraction applied per alteration id, shape (n_patients,) each.
+    not_in_variant
+        Edges of the population spec that the model variant lacks (their draws unused).
     """
 
     x: Array
     converged: NDArray[np.bool_]
     node_ids: tuple[str, ...]
     clonal: Mapping[str, Array]
+    not_in_variant: tuple[str, ...] = ()
 
     def __getitem__(self, node: str) -> Array:
         return self.x[:, self.node_ids.index(node)]
@@ -448,13 +467,22 @@ def population_steady_state(
     data = data or load_network_data()
     alts = list(parse_genotype(genotype or "", load_knowledge())) if genotype else []
 
+    skipped: list[str] = []
+
     def solve(texts: list[str]) -> tuple[Array, NDArray[np.bool_], dict[str, Array]]:
         cond, clonal = population_conditions(
             model, sample, genotype="; ".join(texts), drugs=drugs, tsh=tsh, env=env, data=data
         )
+        for label in cond.labels:
+            skipped.extend(e for e in label.get("not_in_variant", ()) if e not in skipped)
         ss = steady_state(model, cond)
         return ss.x, ss.converged, clonal
 
+    drawn = {p.key for p in sample.spec.parameters if p.target == "clonal"}
+    # subclonal alterations (with a drawn clonal fraction) are nested after the clonal ones,
+    # so the order the genotype was written in does not matter
+    sub = [a for a in alts if a.id in drawn or a.parent in drawn]
+    alts = [a for a in alts if a not in sub] + sub
     x, converged, clonal = solve([a.text for a in alts])
     applied: dict[str, Array] = {}
     # innermost subclone first: mixing from the last subclonal alteration outwards
@@ -466,4 +494,4 @@ def population_steady_state(
         x = mix_clones(x, rest_x, clonal[key])
         converged = converged & rest_ok
         applied[key] = clonal[key]
-    return LesionState(x, converged, model.node_ids, applied)
+    return LesionState(x, converged, model.node_ids, applied, tuple(skipped))
