@@ -33,7 +33,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rairlab.errors import InvalidValueError
-from rairlab.network._compiled import CompiledModel, Conditions, jacobian_edges, node_tau, rhs
+from rairlab.network._compiled import (
+    CompiledModel,
+    Conditions,
+    edge_parameters,
+    jacobian_edges,
+    node_tau,
+    rhs,
+)
 
 __all__ = ["TimeCourse", "time_course"]
 
@@ -145,6 +152,8 @@ def time_course(
     if t_out.ndim != 1 or t_out.size == 0 or t_out[0] < 0 or np.any(np.diff(t_out) <= 0):
         raise InvalidValueError("times", times, "increasing times in hours, all >= 0")
     n, N = cond.n_patients, model.n_nodes
+    edge_parameters(model, cond)  # one clear error for kinetic arrays of the wrong size
+    node_tau(model, cond)
     x = np.array(np.broadcast_to(np.asarray(x0, dtype=float), (n, N)))
     from rairlab.network import _kernels  # imports Numba, when installed
 
