@@ -144,14 +144,14 @@ def _leaf_roles(expr: Expr) -> list[tuple[bool, bool]]:
 
 def _bounds(
     expr: Expr, node_id: str, data: NetworkData
-) -> tuple[list[float], list[float], list[float], list[bool], list[bool]]:
-    """Per leaf: max effect m, and the leaf's affine map lo + span f~ (see CompiledModel).
+) -> tuple[list[float], list[bool], list[bool]]:
+    """Per leaf: maximal effect m, inhibitory or not, bounded or not (see CompiledModel).
 
     An inhibitory leaf (under an odd number of Not) takes the edge's ``max_effect``
     (default ``edge_defaults.max_effect``); an activating one its ``max_effect`` only
     where it is required (not below an Or), else 1.
     """
-    ms, los, spans, negs, bounded = [], [], [], [], []
+    ms, negs, bounded = [], [], []
     for leaf, (negative, under_or) in zip(variables(expr), _leaf_roles(expr), strict=True):
         negs.append(negative)
         bounded.append(negative or not under_or)
@@ -162,9 +162,7 @@ def _bounds(
             # input below an Or (e.g. in a variant's rule) keeps its full effect
             m = 1.0
         ms.append(m)
-        los.append(0.0 if negative else 1.0 - m)
-        spans.append(m)
-    return ms, los, spans, negs, bounded
+    return ms, negs, bounded
 
 
 def compile_model(
@@ -206,8 +204,6 @@ def compile_model(
     ks: list[float] = []
     ns: list[float] = []
     ms: list[float] = []
-    los: list[float] = []
-    spans: list[float] = []
     negs: list[bool] = []
     bounded: list[bool] = []
     ptr = [0]
@@ -222,12 +218,10 @@ def compile_model(
             ks.append(k)
             ns.append(n)
         if expr is not None:
-            m, lo, span, neg, bnd = _bounds(expr, node_id, data)
+            m, neg, bnd = _bounds(expr, node_id, data)
+            ms.extend(m)
             negs.extend(neg)
             bounded.extend(bnd)
-            ms.extend(m)
-            los.extend(lo)
-            spans.extend(span)
         ptr.append(len(src))
     return CompiledModel(
         node_ids=ids,
@@ -239,8 +233,6 @@ def compile_model(
         edge_k=np.asarray(ks, dtype=float),
         edge_n=np.asarray(ns, dtype=float),
         edge_max=np.asarray(ms, dtype=float),
-        edge_lo=np.asarray(los, dtype=float),
-        edge_span=np.asarray(spans, dtype=float),
         edge_negative=np.asarray(negs, dtype=bool),
         edge_bounded=np.asarray(bounded, dtype=bool),
         tau=np.asarray([data.tau[i] for i in ids], dtype=float),

@@ -16,9 +16,11 @@ Compiled representation (:class:`CompiledModel`)
 ``edge_ptr``      of the rule's leaves (``rules._variables``).
 ``edge_k``,       per-edge Hill threshold k and exponent n, shape (E,).
 ``edge_n``
-``edge_max``      per-edge maximal effect m in (0, 1], shape (E,).
-``edge_lo``,      the leaf's bounded value ``lo + span f~`` (see below), shape (E,).
-``edge_span``
+``edge_max``      per-edge maximal effect m in (0, 1], shape (E,); 1 where an activating
+                  input sits below an (effective) Or.
+``edge_negative`` per edge: the leaf is inhibitory (under an odd number of Not).
+``edge_bounded``  per edge: the leaf's maximal effect applies (False: activating input
+                  below an Or, where a bound would act as a basal activity).
 ``tau``           per-node time constant in hours, shape (N,).
 ``basal``         per-node basal (leak) activity b0 in [0, 1], shape (N,).
 ``is_input``      inputs have no rule; their value comes from :class:`Conditions`.
@@ -244,8 +246,6 @@ class CompiledModel:
     edge_k: Array
     edge_n: Array
     edge_max: Array
-    edge_lo: Array
-    edge_span: Array
     edge_negative: NDArray[np.bool_]
     edge_bounded: NDArray[np.bool_]
     tau: Array
@@ -302,11 +302,9 @@ def edge_parameters(
             _check_rows(getattr(kin, name), name, cond.n_patients, model.n_edges)
     k = model.edge_k if kin is None or kin.edge_k is None else kin.edge_k
     n = model.edge_n if kin is None or kin.edge_n is None else kin.edge_n
-    if kin is None or kin.edge_max is None:
-        lo, span = model.edge_lo, model.edge_span
-    else:
-        m = np.where(model.edge_bounded, kin.edge_max, 1.0)
-        lo, span = np.where(model.edge_negative, 0.0, 1.0 - m), m
+    m = model.edge_max if kin is None or kin.edge_max is None else kin.edge_max
+    span = np.where(model.edge_bounded, m, 1.0)
+    lo = np.where(model.edge_negative, 0.0, 1.0 - span)
     return tuple(np.atleast_2d(np.asarray(a, dtype=float)) for a in (k, n, lo, span))  # type: ignore[return-value]
 
 

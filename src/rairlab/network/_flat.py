@@ -3,8 +3,9 @@
 One concept: every rule becomes a short program of affine-product operations
 ``v_q = alpha_q + beta_q prod_r (a_r + b_r v[idx_r])`` over the edge values (``Not``
 folds into the affine factors, ``Or`` is ``1 - prod(1 - .)``), so a kernel evaluates
-a rule and, by one reverse sweep, its gradient without interpreting an AST; edges
-carry ``k^n`` and integer exponents; components come in topological order.
+a rule and, by one reverse sweep, its gradient without interpreting an AST;
+components come in topological order. The per-patient kinetic arrays (``k^n``,
+exponents, bounded leaves, ``1/tau``) come from :func:`patient_arrays`.
 """
 
 from __future__ import annotations
@@ -67,8 +68,6 @@ def flatten(model: CompiledModel) -> dict[str, Any]:
             root[i] = prog.build(rule, edge)
             assert edge[0] == int(model.edge_ptr[i + 1])
         op_ptr.append(len(prog.alpha))
-    n = model.edge_n
-    integer = bool(np.all((n == np.round(n)) & (n >= 1) & (n <= 8)))
     order = np.array([i for comp in model.components for i in comp], dtype=np.int64)
     comp_ptr = np.cumsum([0] + [len(c) for c in model.components]).astype(np.int64)
     node_local = np.zeros(model.n_nodes, dtype=np.int64)
@@ -90,11 +89,7 @@ def flatten(model: CompiledModel) -> dict[str, Any]:
         "root_b": root[:, 2].copy(),
         "src": np.asarray(model.edge_src, dtype=np.int64),
         "ptr": np.asarray(model.edge_ptr, dtype=np.int64),
-        "n_int": np.round(n).astype(np.int64) if integer else np.zeros(len(n), dtype=np.int64),
-        "n": np.asarray(n, dtype=np.float64),
-        "kn": np.power(model.edge_k, n),
         "is_input": np.asarray(model.is_input, dtype=np.bool_),
-        "inv_tau": 1.0 / np.asarray(model.tau, dtype=np.float64),
         "order": order,
         "comp_ptr": comp_ptr,
         "node_comp": node_comp,

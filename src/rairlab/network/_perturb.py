@@ -147,6 +147,56 @@ def _alteration_overrides(
     return out
 
 
+def _apply_genotype(
+    model: CompiledModel,
+    data: NetworkData,
+    genotype: str | Sequence[str] | None,
+    n: int,
+    arrays: tuple[Array, Array],
+    potency_factor: dict[str, Array],
+    labels: list[dict[str, Any]],
+    strength: Mapping[str, ArrayLike] | None,
+    memory: Mapping[str, ArrayLike] | None,
+) -> None:
+    """Apply each patient's alterations in place: scale/bias of their node, the memory
+    they leave on the slow dedifferentiation state, drug resistance; one label each."""
+    scale, bias = arrays
+    texts = [genotype] * n if genotype is None or isinstance(genotype, str) else list(genotype)
+    if len(texts) != n:
+        raise InvalidValueError("genotype", f"{len(texts)} texts", f"one text or {n} texts")
+    if any(t for t in texts):
+        from rairlab.knowledge import parse_genotype
+
+        overrides = _alteration_overrides(strength, memory, data, n)
+        mem_col = model.index(data.memory_node)
+        unique = {t: np.asarray([u == t for u in texts]) for t in dict.fromkeys(texts) if t}
+        for text, rows in unique.items():
+            for alt in parse_genotype(text, _kb()):
+                effect = data.alterations.get(alt.id) or data.alterations.get(alt.parent or "")
+                entry: dict[str, Any] = {"kind": "alteration", "name": alt.text, "id": alt.id}
+                if effect is None:
+                    entry["modelled"] = False
+                    labels.append(entry)
+                    continue
+                col = model.index(effect.node)
+                s_, m_ = overrides.get(effect.alteration, (None, None))
+                st = effect.strength if s_ is None else s_[rows]
+                if effect.effect == "gain":
+                    bias[rows, col] = 1.0 - (1.0 - bias[rows, col]) * (1.0 - st)
+                else:
+                    scale[rows, col] *= 1.0 - st
+                mem = effect.memory if m_ is None else m_[rows]
+                bias[rows, mem_col] = 1.0 - (1.0 - bias[rows, mem_col]) * (1.0 - mem)
+                for agent, factor in effect.resistance.items():
+                    potency_factor.setdefault(agent, np.ones(n))[rows] *= factor
+                entry.update(
+                    node=effect.node, effect=effect.effect, interactions=list(effect.interactions)
+                )
+                if n > 1:
+                    entry["patients"] = int(rows.sum())
+                labels.append(entry)
+
+
 def conditions(
     model: CompiledModel,
     n_patients: int = 1,
@@ -242,40 +292,9 @@ def conditions(
         if key in env:
             labels.append({"kind": "environment", "name": key, "value": value, "node": spec.node})
 
-    texts = [genotype] * n if genotype is None or isinstance(genotype, str) else list(genotype)
-    if len(texts) != n:
-        raise InvalidValueError("genotype", f"{len(texts)} texts", f"one text or {n} texts")
-    if any(t for t in texts):
-        from rairlab.knowledge import parse_genotype
-
-        overrides = _alteration_overrides(strength, memory, data, n)
-        mem_col = model.index(data.memory_node)
-        unique = {t: np.asarray([u == t for u in texts]) for t in dict.fromkeys(texts) if t}
-        for text, rows in unique.items():
-            for alt in parse_genotype(text, _kb()):
-                effect = data.alterations.get(alt.id) or data.alterations.get(alt.parent or "")
-                entry: dict[str, Any] = {"kind": "alteration", "name": alt.text, "id": alt.id}
-                if effect is None:
-                    entry["modelled"] = False
-                    labels.append(entry)
-                    continue
-                col = model.index(effect.node)
-                s_, m_ = overrides.get(effect.alteration, (None, None))
-                st = effect.strength if s_ is None else s_[rows]
-                if effect.effect == "gain":
-                    bias[rows, col] = 1.0 - (1.0 - bias[rows, col]) * (1.0 - st)
-                else:
-                    scale[rows, col] *= 1.0 - st
-                mem = effect.memory if m_ is None else m_[rows]
-                bias[rows, mem_col] = 1.0 - (1.0 - bias[rows, mem_col]) * (1.0 - mem)
-                for agent, factor in effect.resistance.items():
-                    potency_factor.setdefault(agent, np.ones(n))[rows] *= factor
-                entry.update(
-                    node=effect.node, effect=effect.effect, interactions=list(effect.interactions)
-                )
-                if n > 1:
-                    entry["patients"] = int(rows.sum())
-                labels.append(entry)
+    _apply_genotype(
+        model, data, genotype, n, (scale, bias), potency_factor, labels, strength, memory
+    )
 
     items = list(drugs.items()) if isinstance(drugs, Mapping) else list(drugs or [])
     resolved = []

@@ -188,14 +188,8 @@ def sbml_parameter_table(
     values = np.concatenate([*blocks, slots], axis=1)
     ids = layout.perturbation_ids()
     if cond.kinetics is not None:
-        hill_k, hill_n, _, _ = edge_parameters(model, cond)
-        kin = cond.kinetics
-        m = (
-            model.edge_max
-            if kin.edge_max is None
-            else np.where(model.edge_bounded, kin.edge_max, 1.0)
-        )
-        extra: list[Array] = [node_tau(model, cond), hill_k, hill_n, np.atleast_2d(m)]
+        hill_k, hill_n, _, span = edge_parameters(model, cond)  # span: the effective m
+        extra: list[Array] = [node_tau(model, cond), hill_k, hill_n, span]
         wide = [np.broadcast_to(a, (n, int(a.shape[1]))) for a in extra]
         values = np.concatenate([values, *wide], axis=1)
         ids = [*ids, *layout.tau, *layout.k, *layout.n, *layout.m]
