@@ -72,7 +72,7 @@ def main(argv: list[str]) -> None:
     print(f"{n} virtual patients per row (seed {seed}); 1 g lesion, I-131 WBS at 72 h")
     print(f"{'genotype':30s} {'drugs':22s} {'uptake':>7s} {'p10-p90':>13s} {'visible':>8s}")
     for r in run(n, seed):
-        lo, hi = r["p10_p90_uptake"]  # type: ignore[misc]
+        lo, hi = r["p10_p90_uptake"]
         print(
             f"{r['genotype']!s:30s} {r['drugs']!s:22s} {r['median_uptake']:7.3f} "
             f"{lo:6.3f}-{hi:<6.3f} {r['visible_fraction']:8.0%}"
