@@ -40,6 +40,7 @@ PHYSICS_API = {
     "sphere_absorbed_fractions",
     "sphere_radius_cm",
     "sphere_s_value",
+    "sphere_s_value_interpolated",
     "voxel_dose",
     "voxel_kernel",
 }

@@ -36,6 +36,10 @@ from rairlab.dosimetry._measurements import (
     read_measurements,
 )
 from rairlab.dosimetry._nuclides import MEV_TO_J, Daughter, Nuclide, get_nuclide, nuclide_names
+from rairlab.dosimetry._svalue_grid import (
+    lesion_dose_per_gbq_population,
+    sphere_s_value_interpolated,
+)
 from rairlab.dosimetry._svalues import (
     AbsorbedFractions,
     csda_range_cm,
@@ -81,6 +85,7 @@ __all__ = [
     "get_nuclide",
     "kernel_voxel_sizes_mm",
     "lesion_dose_per_gbq",
+    "lesion_dose_per_gbq_population",
     "lesion_dosimetry",
     "lesion_thresholds",
     "load_dicom_series",
@@ -98,6 +103,7 @@ __all__ = [
     "sphere_absorbed_fractions",
     "sphere_radius_cm",
     "sphere_s_value",
+    "sphere_s_value_interpolated",
     "trial_criteria",
     "trial_max_activity_mbq",
     "voxel_dose",

@@ -18,6 +18,7 @@ treatment decisions.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from rairlab._cited import CitedTable, load_cited
 from rairlab.dosimetry._measurements import Measurements
-from rairlab.dosimetry._nuclides import get_nuclide
+from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
 from rairlab.dosimetry._svalues import sphere_s_value
 from rairlab.dosimetry._tac import TacAnalysis, fit_tac, redecay
 from rairlab.dosimetry._units import (
@@ -108,10 +109,20 @@ def lesion_dose_per_gbq(
     >>> 50 < float(d) < 60
     True
     """
+    return _dose_per_gbq(residence_time_h, nuclide, mass_g, sphere_s_value)
+
+
+def _dose_per_gbq(
+    residence_time_h: ArrayLike,
+    nuclide: str | Nuclide,
+    mass_g: ArrayLike,
+    s_value: Callable[[str | Nuclide, ArrayLike], NDArray[np.float64]],
+) -> NDArray[np.float64]:
+    """``τ · 3600 · 10⁹ · S(m)`` in Gy/GBq, with the S-values from `s_value(nuclide, mass_g)`."""
     tau = np.asarray(residence_time_h, dtype=float)
     if np.any(tau < 0) or not np.all(np.isfinite(tau)):
         raise InvalidValueError("residence_time_h", residence_time_h, "finite values >= 0 h")
-    s = sphere_s_value(nuclide, mass_g)
+    s = s_value(nuclide, mass_g)
     return np.asarray(tau * SECONDS_PER_HOUR * BQ_PER_GBQ * s)
 
 
