@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from rairlab._distributions import FAMILIES, check_distribution, draw
 from rairlab.errors import DataFileError, InvalidValueError, UnknownNameError
 from rairlab.network._compiled import CompiledModel, Conditions, KineticParameters
 from rairlab.network._data import DATA_DIR, load_network_data
@@ -27,6 +28,7 @@ from rairlab.network._perturb import conditions
 from rairlab.network._rules import variables
 from rairlab.network._specs import NetworkData
 from rairlab.network._steady import SteadyState, steady_state
+from rairlab.network._timecourse import time_course
 from rairlab.network._yamlines import line_of, load_yaml_lines
 
 __all__ = [
@@ -58,13 +60,6 @@ TARGETS = (
     "tau_scale",
 )
 EDGE_TARGETS = ("k_scale", "n_scale", "max_effect")
-FAMILIES: Mapping[str, tuple[str, ...]] = {
-    "lognormal": ("median", "sigma"),
-    "logitnormal": ("median", "sigma"),
-    "beta": ("a", "b"),
-    "uniform": ("low", "high"),
-    "categorical": ("values", "p"),
-}
 
 
 @dataclass(frozen=True)
@@ -81,17 +76,7 @@ class ParameterSpec:
 
     def draw(self, rng: np.random.Generator, n: int) -> Array:
         """`n` independent values."""
-        p = self.params
-        if self.family == "lognormal":
-            return np.exp(rng.normal(np.log(p["median"]), p["sigma"], n))
-        if self.family == "logitnormal":
-            z = rng.normal(np.log(p["median"] / (1.0 - p["median"])), p["sigma"], n)
-            return np.asarray(1.0 / (1.0 + np.exp(-z)))
-        if self.family == "beta":
-            return rng.beta(p["a"], p["b"], n)
-        if self.family == "uniform":
-            return rng.uniform(p["low"], p["high"], n)
-        return rng.choice(np.asarray(p["values"], dtype=float), size=n, p=p["p"])
+        return draw(self.family, self.params, rng, n)
 
 
 @dataclass(frozen=True)
@@ -122,31 +107,24 @@ class PopulationSample:
     def __getitem__(self, name: str) -> Array:
         return self.values[name]
 
+    def take(self, rows: ArrayLike) -> PopulationSample:
+        """The patients at `rows` (indices or a boolean mask), in that order.
+
+        Examples
+        --------
+        >>> s = sample_parameters(None, 4, seed=0)
+        >>> bool(np.all(s.take([2, 0])["tgfb"] == s["tgfb"][[2, 0]]))
+        True
+        """
+        idx = np.asarray(rows)
+        return PopulationSample(self.spec, {k: v[idx] for k, v in self.values.items()}, self.seed)
+
 
 def _check_params(rec: Mapping[str, Any], path: Path, line: int | None) -> tuple[str, dict]:
-    dist = rec.get("distribution")
-    if not isinstance(dist, dict) or dist.get("family") not in FAMILIES:
-        raise DataFileError(path, f"distribution.family must be one of {', '.join(FAMILIES)}", line)
-    family = dist["family"]
-    params = {k: v for k, v in dist.items() if k != "family"}
-    if set(params) != set(FAMILIES[family]):
-        need = ", ".join(FAMILIES[family])
-        raise DataFileError(path, f"a {family} distribution takes exactly {need}", line)
-    if family == "categorical":
-        p = np.asarray(params["p"], dtype=float)
-        ok = len(params["values"]) == len(p) and np.all(p >= 0) and abs(p.sum() - 1) < 1e-9
-    else:
-        v = {k: float(x) for k, x in params.items()}
-        params = v
-        ok = {
-            "lognormal": v.get("median", 0) > 0 and v.get("sigma", -1) >= 0,
-            "logitnormal": 0 < v.get("median", 0) < 1 and v.get("sigma", -1) >= 0,
-            "beta": v.get("a", 0) > 0 and v.get("b", 0) > 0,
-            "uniform": v.get("low", 0) <= v.get("high", -1),
-        }[family]
-    if not ok:
-        raise DataFileError(path, f"invalid parameters {params} of a {family} distribution", line)
-    return family, params
+    try:
+        return check_distribution(rec.get("distribution"))
+    except ValueError as exc:
+        raise DataFileError(path, str(exc), line) from None
 
 
 def load_population_spec(
@@ -443,9 +421,16 @@ def population_steady_state(
     drugs: Mapping[str, ArrayLike] | None = None,
     tsh: str | float | None = "withdrawal",
     env: Mapping[str, Any] | None = None,
+    hours: float | None = None,
     data: NetworkData | None = None,
 ) -> LesionState:
     """Steady state of the sampled patients with the genotype, clonal fractions applied.
+
+    With `hours`, the state `hours` after the drugs start instead: each clone is
+    integrated (:func:`~rairlab.network.time_course`) from its steady state without
+    the drugs (same TSH and environment), so slow states such as ``NIS_silencing``
+    have moved only part of the way; ``converged`` then also requires the integration
+    to have completed.
 
     For each alteration of `genotype` that the sample gives a clonal fraction f (by its
     id or its parent's, e.g. ``TERT c.-124C>T`` -> the TERT promoter record), the
@@ -464,6 +449,8 @@ def population_steady_state(
     """
     from rairlab.knowledge import load_knowledge, parse_genotype
 
+    if hours is not None and not (np.isfinite(hours) and hours >= 0):
+        raise InvalidValueError("hours", hours, "a time >= 0 h after the drugs start, or None")
     data = data or load_network_data()
     alts = list(parse_genotype(genotype or "", load_knowledge())) if genotype else []
 
@@ -475,8 +462,15 @@ def population_steady_state(
         )
         for label in cond.labels:
             skipped.extend(e for e in label.get("not_in_variant", ()) if e not in skipped)
-        ss = steady_state(model, cond)
-        return ss.x, ss.converged, clonal
+        if hours is None or not drugs:
+            ss = steady_state(model, cond)
+            return ss.x, ss.converged, clonal
+        untreated, _ = population_conditions(
+            model, sample, genotype="; ".join(texts), tsh=tsh, env=env, data=data
+        )
+        start = steady_state(model, untreated)
+        tc = time_course(model, cond, [float(hours)], start.x)
+        return tc.x[:, -1], start.converged & tc.completed, clonal
 
     drawn = {p.key for p in sample.spec.parameters if p.target == "clonal"}
     # subclonal alterations (with a drawn clonal fraction) are nested after the clonal ones,
