@@ -207,3 +207,28 @@ def test_the_callers_tsh_wins_over_a_sampled_tsh_level(model, tmp_path):
     np.testing.assert_array_equal(cond.clamp_value[:, model.index("TSH")], 0.75)
     cond, _ = population_conditions(model, sample, tsh=None)
     assert np.ptp(cond.clamp_value[:, model.index("TSH")]) > 0
+
+
+def test_hours_after_drugs_start_runs_from_untreated_to_the_treated_steady_state() -> None:
+    # the slow dedifferentiation memory (tau 3 weeks) makes 4 weeks partial, not complete
+    m = compile_model()
+    s = sample_parameters(None, 6, seed=4)
+    drugs = {"dabrafenib": 1.0, "trametinib": 1.0}
+    g = "BRAF V600E; TERT C228T"
+    untreated = population_steady_state(m, s, genotype=g)["iodide_uptake"]
+    treated = population_steady_state(m, s, genotype=g, drugs=drugs)["iodide_uptake"]
+    at0 = population_steady_state(m, s, genotype=g, drugs=drugs, hours=0.0)["iodide_uptake"]
+    at4w = population_steady_state(m, s, genotype=g, drugs=drugs, hours=672.0)
+    late = population_steady_state(m, s, genotype=g, drugs=drugs, hours=2e4)["iodide_uptake"]
+    assert at0 == pytest.approx(untreated, rel=1e-6)
+    assert late == pytest.approx(treated, rel=1e-3)
+    assert np.all(at4w.converged)
+    assert np.all(untreated < at4w["iodide_uptake"])
+    assert np.all(at4w["iodide_uptake"] < treated)
+
+
+def test_take_keeps_rows_in_order() -> None:
+    s = sample_parameters(None, 5, seed=2)
+    t = s.take([3, 1])
+    assert t.n == 2
+    assert all(np.array_equal(t[k], s[k][[3, 1]]) for k in s.spec.names())
