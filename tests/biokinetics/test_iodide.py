@@ -189,3 +189,26 @@ def test_reference_thyroid_mass_at_r_one_takes_the_icrp_thyroid_share() -> None:
     # and the lesion influx is linear in r
     k2 = bk.iodide_model([0.5, 2.0], m_t, "rhtsh").rates
     np.testing.assert_allclose(k2[:, 1, 0], [0.5 * k[1, 0], 2.0 * k[1, 0]], rtol=1e-12)
+
+
+def test_renal_clearance_scale_multiplies_urinary_excretion() -> None:
+    from rairlab.biokinetics import iodide_model
+
+    base = iodide_model([0.5, 0.5], 2.0)
+    fast = iodide_model([0.5, 0.5], 2.0, renal_clearance_scale=[1.0, 2.0])
+    # blood -> urine is the diagonal's only renal term: it doubles, nothing else moves
+    out = -(base.rates[:, 0, 0] - base.rates[:, 1, 0] - base.rates[:, 3, 0])
+    out2 = -(fast.rates[:, 0, 0] - fast.rates[:, 1, 0] - fast.rates[:, 3, 0])
+    assert out2[0] == out[0]
+    assert out2[1] == 2.0 * out[1]
+    tau, tau2 = base.residence_times(192.6), fast.residence_times(192.6)
+    assert tau2["whole_body"][1] < tau["whole_body"][1]
+    assert tau2["lesion"][1] < tau["lesion"][1]
+
+
+def test_renal_clearance_scale_out_of_range_is_one_clear_error() -> None:
+    from rairlab.biokinetics import iodide_model
+    from rairlab.errors import InvalidValueError
+
+    with pytest.raises(InvalidValueError, match="renal_clearance_scale"):
+        iodide_model(0.5, 2.0, renal_clearance_scale=0.0)

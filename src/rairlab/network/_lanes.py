@@ -5,26 +5,19 @@ solves of ``(I - c (A - I))`` over the strongly connected components.
 The lane (one patient of a group of ``_L``) is the innermost axis of every work
 array so that LLVM vectorizes the lane loops. :mod:`._kernels` (time course) and
 :mod:`._kernels_steady` (steady state) build on these. Numba is optional:
-:data:`AVAILABLE` is False without it or with ``RAIRLAB_NO_NUMBA=1``.
+:data:`AVAILABLE` (from :mod:`rairlab._numba`) is False without it or with
+``RAIRLAB_NO_NUMBA=1``.
 """
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-try:  # pragma: no cover - exercised through AVAILABLE
-    if os.environ.get("RAIRLAB_NO_NUMBA", "") not in ("", "0"):
-        raise ImportError("disabled by RAIRLAB_NO_NUMBA")
-    import numba
-
-    AVAILABLE = True
-except ImportError:  # pragma: no cover
-    AVAILABLE = False
-
+from rairlab._numba import AVAILABLE
 
 if AVAILABLE:  # pragma: no branch
+    import numba
+
     # fast-math without the no-NaN/no-Inf assumptions (non-finite error norms are tested)
     _FM = {"nsz", "arcp", "contract", "afn", "reassoc"}
     _jit = numba.njit(cache=True, nogil=True, inline="always", fastmath=_FM, error_model="numpy")
