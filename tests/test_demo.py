@@ -67,3 +67,15 @@ def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
     payload = json.loads(capsys.readouterr().out)
     assert "Research use only" in payload["notice"]
     assert len(payload["lesions"]) == len(SCENARIOS)
+
+
+def test_demo_trial_runs_the_embedded_spec_and_keeps_nothing_by_default() -> None:
+    from rairlab.cli._demo import run_demo_trial
+
+    trial = run_demo_trial(workers=1)
+    assert trial["run_directory"] is None
+    assert list(trial["arms"]) == ["I-131 alone", "dabrafenib + trametinib"]
+    for arm in trial["arms"].values():
+        for r in arm.values():
+            assert r["n"] == 200
+            assert 0 <= r["ci95"][0] <= r["p"] <= r["ci95"][1] <= 1

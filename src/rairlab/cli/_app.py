@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("rairlab.cli._demo", "demo"),
     "dose": ("rairlab.cli._dose", "app"),
     "kb": ("rairlab.cli._kb", "app"),
+    "trial": ("rairlab.cli._trial", "app"),
+    "results": ("rairlab.cli._results", "app"),
 }
 
 

@@ -1,6 +1,9 @@
 """``rairlab demo``: the main job on the embedded defaults, end to end.
 
-Seven virtual lesions (three genotypes, each without and with dabrafenib +
+First a virtual trial (``cohort/data/demo_trial.yaml``): RAI-refractory BRAF
+V600E patients, I-131 alone or after four weeks of dabrafenib + trametinib,
+through the whole cohort pipeline, with its per-arm endpoint table. Then seven
+virtual lesions (three genotypes, each without and with dabrafenib +
 trametinib, and a wild-type lesion with perchlorate) go through the whole
 chain in one batched call per layer: knowledge base → network steady state
 (membrane NIS, iodide uptake) → iodide biokinetics (I-131 residence time in a
@@ -18,9 +21,12 @@ order of magnitude, not clinical values.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -42,7 +48,7 @@ from rairlab.network import (
     steady_state,
 )
 
-__all__ = ["SCENARIOS", "demo", "normal_thyrocyte_uptake", "run_demo"]
+__all__ = ["SCENARIOS", "demo", "normal_thyrocyte_uptake", "run_demo", "run_demo_trial"]
 
 #: (genotype, drugs) of the demo lesions; every name resolves through the knowledge base.
 SCENARIOS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -143,11 +149,45 @@ def _activity(mbq: float) -> str:
     return f"{mbq:.0f}" if mbq < 1e6 else f"{mbq:.1e}"
 
 
-def demo(as_json: bool = JSON_OPTION) -> None:
-    """Run the main job on the embedded defaults: genotype + drugs → NIS → uptake → dose."""
-    data = run_demo()
+DEMO_TRIAL = "data/demo_trial.yaml"
+
+
+def run_demo_trial(out: Path | None = None, workers: int | None = None) -> dict[str, Any]:
+    """Run the embedded demo trial into `out` (default: a temporary directory, then removed)."""
+    from importlib.resources import as_file, files
+
+    from rairlab.cohort import LocalEngine, load_trial_spec, run_trial
+
+    with as_file(files("rairlab.cohort") / DEMO_TRIAL) as path:
+        spec = load_trial_spec(path)
+    engine = LocalEngine(workers)
+    if out is not None:
+        return {**run_trial(spec, out, engine=engine), "run_directory": str(out)}
+    with tempfile.TemporaryDirectory(prefix="rairlab-demo-") as tmp:
+        return {**run_trial(spec, Path(tmp) / "run", engine=engine), "run_directory": None}
+
+
+def demo(
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Keep the demo trial's run directory here (default: discard)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Run the main job on the embedded defaults: a virtual trial, then genotype + drugs → dose."""
+    from rairlab.cli._trial import render_summary
+
+    trial = run_demo_trial(out)
+    data = {"trial": trial, **run_demo()}
 
     def render(console: Console) -> None:
+        render_summary(trial, console)
+        where = trial["run_directory"]
+        console.print(
+            f"[dim]Per-patient results kept in {where}.[/dim]"
+            if where
+            else "[dim]Add --out DIR to keep the per-patient results "
+            '(rairlab results query DIR "SQL").[/dim]'
+        )
         kb = data["knowledge_base"]
         console.print(
             f"Knowledge base: {kb['interactions']} interactions, {kb['agents']} agents, "

@@ -93,6 +93,8 @@ def tcp_poisson(
         raise InvalidValueError("alpha_per_gy", alpha_per_gy, "alpha >= 0 and sd >= 0 (1/Gy)")
     if np.any(n < 0):
         raise InvalidValueError("clonogens", clonogens, "a number of clonogens >= 0")
+    if not np.any(sd):  # one alpha per patient: the closed form, no quadrature
+        return np.asarray(np.exp(-n * np.exp(-alpha * bed)))
     x, w = np.polynomial.hermite_e.hermegauss(_N_QUADRATURE)
     w = w / w.sum()
     a = np.maximum(alpha[..., None] + sd[..., None] * x, 0.0)

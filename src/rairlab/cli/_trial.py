@@ -1,0 +1,188 @@
+"""``rairlab trial``: run a virtual trial from a spec, and plot a finished run.
+
+Research use only: trial results are model outputs for research, not treatment
+recommendations or predictions for a patient.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rairlab._io import optional_import, write_bytes
+from rairlab.cli._output import JSON_OPTION, emit, err_console
+from rairlab.errors import InvalidValueError
+
+__all__ = ["app", "plot", "render_summary", "run"]
+
+app = typer.Typer(
+    help="Virtual trials: run a trial spec on the local or Dask engine; plot a run. "
+    "Research use only.",
+    no_args_is_help=True,
+)
+
+
+def render_summary(summary: dict[str, Any], console: Console) -> None:
+    """Per-arm endpoint table (k/n, %, 95% CI) and differences from the control arm."""
+    arms = summary["arms"]
+    names = list(arms)
+    endpoints = list(next(iter(arms.values())))
+    table = Table(title=f"{summary['trial']}: endpoints per arm (Wilson 95% CI)")
+    table.add_column("endpoint", no_wrap=True)
+    for a in names:
+        table.add_column(a, justify="right")
+    for e in endpoints:
+        cells = []
+        for a in names:
+            r = arms[a][e]
+            lo, hi = r["ci95"]
+            p = 100 * (r["p"] or 0.0)
+            cells.append(f"{r['k']}/{r['n']} {p:.0f}% ({100 * lo:.0f}–{100 * hi:.0f})")
+        table.add_row(e, *cells)
+    console.print(table)
+    for label, diff in summary.get("differences", {}).items():
+        parts = []
+        for e, d in diff.items():
+            lo, hi = d["ci95"]
+            parts.append(
+                f"{e} {100 * (d['difference'] or 0):+.0f} pts ({100 * lo:+.0f} to {100 * hi:+.0f})"
+            )
+        console.print(f"[bold]{label}[/bold]: " + "; ".join(parts))
+
+
+@app.command("run")
+def run(
+    spec_path: Path = typer.Argument(..., metavar="SPEC", help="Trial spec YAML (docs/trials.md)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Run directory to create (or resume)."),
+    engine: str = typer.Option("local", "--engine", help="local or dask."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address (default: a LocalCluster)."
+    ),
+    workers: int | None = typer.Option(None, "--workers", help="Processes (default: all cores)."),
+    chunk_size: int | None = typer.Option(
+        None, "--chunk-size", help="Patients per chunk, a multiple of 1024 (default: automatic)."
+    ),
+    resume: bool = typer.Option(False, "--resume", help="Finish a stopped run in --out."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Run a virtual trial and print its summary (per arm: k/n, proportion, 95% CI).
+
+    Research use only: not a treatment recommendation.
+    """
+    from rairlab.cohort import load_trial_spec, make_engine, run_trial
+
+    spec = load_trial_spec(spec_path)
+    eng = make_engine(engine, workers, scheduler)
+    progress_cb = None
+    bar: Any = None
+    if not as_json and sys.stderr.isatty():
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        bar = Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} chunks"),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        )
+        task_id = bar.add_task(spec.name, total=None)
+
+        def progress_cb(done: int, total: int) -> None:
+            bar.update(task_id, completed=done, total=total)
+
+        bar.start()
+    try:
+        summary = run_trial(
+            spec, out, engine=eng, chunk_size=chunk_size, resume=resume, progress=progress_cb
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    data = {**summary, "run_directory": str(out)}
+
+    def render(console: Console) -> None:
+        render_summary(summary, console)
+        console.print(
+            f"[dim]Per-patient tables: {out}/patients, {out}/lesions "
+            f'(rairlab results query {out} "SELECT ...").[/dim]'
+        )
+
+    emit(data, as_json, render)
+
+
+@app.command("plot")
+def plot(
+    run_dir: Path = typer.Argument(..., metavar="DIR", help="A trial run directory."),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="FILE.png or FILE.svg (default DIR/summary.png)."
+    ),
+) -> None:
+    """Draw per-arm endpoint proportions with 95% CIs and the lesion dose distribution."""
+    import json
+
+    import numpy as np
+
+    from rairlab.cohort import RunDir
+
+    run_d = RunDir(run_dir)
+    run_d.manifest()
+    try:
+        summary = json.loads((run_d.path / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise InvalidValueError("DIR", str(run_dir), "a finished run (with summary.json)") from None
+    target = output or run_d.path / "summary.png"
+    fmt = target.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        raise InvalidValueError("--output", str(target), "a .png or .svg file name")
+    matplotlib = optional_import("matplotlib", "plot")
+    matplotlib.use("Agg")
+    plt = optional_import("matplotlib.pyplot", "plot")
+    arms = list(summary["arms"])
+    endpoints = list(summary["arms"][arms[0]])
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    width = 0.8 / len(arms)
+    x = np.arange(len(endpoints))
+    for i, a in enumerate(arms):
+        rec = summary["arms"][a]
+        p = np.array([rec[e]["p"] or 0.0 for e in endpoints])
+        lo = np.array([rec[e]["ci95"][0] for e in endpoints])
+        hi = np.array([rec[e]["ci95"][1] for e in endpoints])
+        ax1.bar(
+            x + i * width,
+            100 * p,
+            width,
+            label=a,
+            yerr=100 * np.vstack([p - lo, hi - p]),
+            capsize=2,
+        )
+    ax1.set_xticks(x + width * (len(arms) - 1) / 2, endpoints, rotation=40, ha="right")
+    ax1.set_ylabel("patients (%) with 95% CI")
+    ax1.set_ylim(0, 100)
+    ax1.legend(fontsize=8)
+    lesions = run_d.dataset("lesions").to_table(columns=["arm", "dose_gy"])
+    arm_col = np.asarray(lesions.column("arm").to_numpy(zero_copy_only=False))
+    dose = lesions.column("dose_gy").to_numpy()
+    bins = np.logspace(-1, 3, 41)
+    for a in arms:
+        d = dose[(arm_col == a) & (dose > 0)]
+        ax2.hist(np.clip(d, bins[0], bins[-1]), bins=bins, histtype="step", label=a)
+    ax2.set_xscale("log")
+    ax2.axvline(20.0, color="grey", ls=":", lw=1)
+    ax2.set_xlabel("lesion absorbed dose (Gy), treated lesions")
+    ax2.set_ylabel("lesions")
+    fig.suptitle(
+        f"{summary['trial']} — research use only, not a treatment recommendation", fontsize=10
+    )
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=120)
+    plt.close(fig)
+    write_bytes(target, buf.getvalue())
+    typer.echo(str(target))

@@ -1,0 +1,180 @@
+"""Run a trial spec on an engine into a run directory, resumably.
+
+:func:`run_trial` splits each arm's patients into chunks of whole random blocks,
+runs the chunks on the engine, writes each chunk's Parquet tables as it
+finishes, and writes ``summary.json`` at the end. Results depend only on the
+spec (its seed included): never on the engine, the number of workers or the
+chunk size.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rairlab._io import write_json
+from rairlab._version import __version__
+from rairlab.cohort._engines import Engine, LocalEngine
+from rairlab.cohort._patients import BLOCK
+from rairlab.cohort._spec import TrialSpec, parse_trial_spec
+from rairlab.cohort._store import RunDir
+from rairlab.errors import InvalidValueError
+
+__all__ = ["TrialResult", "chunk_blocks", "run_trial"]
+
+#: Largest default chunk, in blocks (memory per worker stays near 100 MB).
+MAX_CHUNK_BLOCKS = 16
+
+
+class TrialResult(dict[str, Any]):
+    """The summary dict of a finished run, with the run directory as ``.path``."""
+
+    path: Path
+
+
+def _task(spec_json: dict[str, Any], arm: int, first: int, stop: int) -> dict[str, Any]:
+    """One chunk on a worker (module-level so engines can ship it)."""
+    from rairlab.cohort._pipeline import simulate_chunk
+
+    spec = parse_trial_spec(spec_json)
+    t0 = time.perf_counter()
+    tables = simulate_chunk(spec, arm, range(first, stop))
+    return {"tables": tables, "seconds": time.perf_counter() - t0}
+
+
+def check_against_data(spec: TrialSpec) -> None:
+    """Checks that need the cohort data, run before anything is written.
+
+    Raises
+    ------
+    UnknownNameError
+        A drug given with a dose but without a reference regimen.
+    InvalidValueError
+        A histology list the setting gives no patients of.
+    """
+    from rairlab.cohort._data import load_cohort_data
+
+    data = load_cohort_data()
+    setting = data.setting(spec.population.setting)
+    if spec.population.histology and not setting.histology.restricted(spec.population.histology):
+        raise InvalidValueError(
+            "population.histology",
+            spec.population.histology,
+            f"histologies the {spec.population.setting} setting has: "
+            + ", ".join(k for k, v in setting.histology.p.items() if v > 0),
+        )
+    for arm in spec.arms:
+        for drug in arm.drugs:
+            if drug.dose_mg is not None or drug.per_day is not None:
+                data.regimen(drug.name)
+
+
+def chunk_blocks(n: int, workers: int, chunk_size: int | None) -> int:
+    """Blocks per chunk: `chunk_size` patients (a multiple of BLOCK), or a default."""
+    blocks = math.ceil(n / BLOCK)
+    if chunk_size is not None:
+        if chunk_size < BLOCK or chunk_size % BLOCK:
+            raise InvalidValueError("--chunk-size", chunk_size, f"a multiple of {BLOCK} patients")
+        return chunk_size // BLOCK
+    return max(1, min(MAX_CHUNK_BLOCKS, math.ceil(blocks / (4 * workers))))
+
+
+def run_trial(
+    spec: TrialSpec,
+    out: str | Path,
+    *,
+    engine: Engine | None = None,
+    chunk_size: int | None = None,
+    resume: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> TrialResult:
+    """Run `spec` into directory `out` and return its summary.
+
+    Parameters
+    ----------
+    spec
+        A validated trial spec.
+    out
+        Run directory: created, or (with `resume`) one holding the same spec.
+    engine
+        Where chunks run (default: :class:`LocalEngine` on all cores).
+    chunk_size
+        Patients per chunk, a multiple of :data:`BLOCK` (default: a few chunks per worker).
+    resume
+        Finish a run that was stopped: chunks already written are kept.
+    progress
+        Called with (chunks done, chunks in all) after each chunk.
+
+    Raises
+    ------
+    InputFileError
+        `out` holds another trial, or this one without `resume`.
+    """
+    engine = engine or LocalEngine()
+    check_against_data(spec)
+    run = RunDir(out)
+    per_chunk = chunk_blocks(spec.population.n, engine.workers, chunk_size)
+    blocks = math.ceil(spec.population.n / BLOCK)
+    manifest: dict[str, Any] = {
+        "trial": spec.name,
+        "rairlab_version": __version__,
+        "spec_sha256": spec.fingerprint(),
+        "seed": spec.seed,
+        "block_size": BLOCK,
+        "chunk_blocks": per_chunk,
+        "engine": engine.name,
+        "workers": engine.workers,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "status": "running",
+    }
+    manifest = run.prepare(spec, manifest, resume)
+    per_chunk = int(manifest["chunk_blocks"])  # a resumed run keeps its chunks
+    chunks = [(b, min(b + per_chunk, blocks)) for b in range(0, blocks, per_chunk)]
+    tasks = [
+        (spec.model_dump(mode="json"), a, first, stop)
+        for a in range(len(spec.arms))
+        for first, stop in chunks
+        if not run.has_chunk(a, first // per_chunk)
+    ]
+    total = len(spec.arms) * len(chunks)
+    done = total - len(tasks)
+    t0 = time.perf_counter()
+    compute = 0.0
+    if progress:
+        progress(done, total)
+    for (_, arm, first, _), result in engine.run(_task, tasks):
+        run.write_chunk(arm, first // per_chunk, result["tables"])
+        compute += result["seconds"]
+        done += 1
+        if progress:
+            progress(done, total)
+    summary = run.summarize(spec)
+    write_json(run.path / "summary.json", summary)
+    timings = dict(manifest.get("timings") or {})
+    timings.setdefault("runs", []).append(
+        {
+            "engine": engine.name,
+            "workers": engine.workers,
+            "chunks": len(tasks),
+            "wall_seconds": round(time.perf_counter() - t0, 3),
+            "chunk_seconds": round(compute, 3),
+        }
+    )
+    run.update_manifest(
+        status="complete",
+        timings=timings,
+        finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        engine=engine.name,
+        workers=engine.workers,
+    )
+    result_out = TrialResult(summary)
+    result_out.path = run.path
+    return result_out

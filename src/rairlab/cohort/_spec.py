@@ -1,0 +1,346 @@
+"""Trial specifications: one YAML file naming a population, arms and endpoints, validated on load.
+
+A spec is a pydantic model (:class:`TrialSpec`); :func:`load_trial_spec` reads a
+file and turns the first problem into one :class:`~rairlab.errors.InputFileError`
+that names the field (``arms[0].drugs[1].name``), the bad value and what is
+accepted. The format is documented in ``docs/trials.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from rairlab.errors import InputFileError, RairlabError
+
+__all__ = [
+    "ENDPOINTS",
+    "SETTINGS",
+    "Arm",
+    "DrugDose",
+    "Population",
+    "Therapy",
+    "TrialSpec",
+    "load_trial_spec",
+    "parse_trial_spec",
+]
+
+#: Per-patient endpoints a trial can report (booleans; see docs/trials.md).
+ENDPOINTS = (
+    "rai_refractory",
+    "non_avid",
+    "uptake_restored",
+    "dosimetric_threshold",
+    "treated",
+    "blood_dose_ok",
+    "response",
+    "complete_response",
+    "progression",
+)
+#: Disease settings with a population in ``cohort/data/cohort.yaml``.
+SETTINGS = ("all_comer", "distant_metastatic", "rai_refractory")
+HISTOLOGIES = ("PTC", "FTC", "oncocytic", "PDTC")
+TSH_PREPARATIONS = ("withdrawal", "rhtsh", "suppressed")
+
+_Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+def _suggest(value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return f"{hint} Known: {', '.join(known)}."
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DrugDose(_Strict):
+    """One drug of an arm: its name, and its dose as mg per intake and intakes per day.
+
+    Without `dose_mg` the drug is given at the reference dose of
+    ``cohort/data/regimens.yaml`` (exposure 1); with it, exposure is
+    ``dose_mg * per_day`` over the reference daily dose (linear pharmacokinetics,
+    an assumption).
+    """
+
+    name: str
+    dose_mg: _Positive | None = None
+    per_day: Annotated[int, Field(ge=1, le=6)] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _known_drug(cls, v: str) -> str:
+        from rairlab.knowledge import load_knowledge
+        from rairlab.network import modelled_agents
+
+        known = modelled_agents()
+        record = load_knowledge().find_agent(v)
+        canonical = record.name if record is not None else v.strip().lower()
+        if canonical not in known:
+            what = "a drug the network does not model" if record else "unknown drug"
+            raise ValueError(f"{what} {v!r}.{_suggest(canonical, known)}")
+        return canonical
+
+
+class Therapy(_Strict):
+    """The I-131 therapy of an arm: a fixed activity or a dosimetry-guided one.
+
+    ``activity_mbq`` fixes the administered activity. ``dosimetry_guided: true``
+    gives each patient the activity that brings every lesion that can reach
+    `target_gy` within `max_activity_mbq` to that dose, capped by the 2-Gy blood
+    limit. ``require_threshold: true`` treats only patients whose diagnostic
+    dosimetry predicts `target_gy` in at least one lesion with at most
+    `max_activity_mbq` (as in NCT02152995 and Ho et al. 2013).
+    """
+
+    activity_mbq: _Positive | None = None
+    dosimetry_guided: bool = False
+    target_gy: _Positive = 20.0
+    max_activity_mbq: _Positive = 11100.0
+    require_threshold: bool = False
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Therapy:
+        if (self.activity_mbq is None) == (not self.dosimetry_guided):
+            raise ValueError("give either activity_mbq or dosimetry_guided: true (not both)")
+        return self
+
+
+class Arm(_Strict):
+    """One arm: drugs given for `drug_weeks` before the diagnostic scan, then I-131."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    drugs: list[DrugDose] = []
+    drug_weeks: Annotated[float, Field(ge=0, le=104, allow_inf_nan=False)] = 0.0
+    tsh: Literal["withdrawal", "rhtsh", "suppressed"] = "rhtsh"
+    scan: str = "i124_pet"
+    therapy: Therapy | None = Therapy(activity_mbq=5550.0)
+
+    @field_validator("scan")
+    @classmethod
+    def _known_scan(cls, v: str) -> str:
+        from rairlab.observation import SCAN_TYPES
+
+        if v not in SCAN_TYPES:
+            raise ValueError(f"unknown scan {v!r}.{_suggest(v, list(SCAN_TYPES))}")
+        return v
+
+    @model_validator(mode="after")
+    def _weeks_with_drugs(self) -> Arm:
+        names = [d.name for d in self.drugs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"a drug is listed twice: {names}")
+        if self.drugs and self.drug_weeks == 0:
+            raise ValueError("drugs need drug_weeks > 0 (how long before the diagnostic scan)")
+        return self
+
+
+def _genotype_texts(mix: dict[str, float]) -> dict[str, float]:
+    from rairlab.knowledge import load_knowledge, parse_genotype
+
+    kb = load_knowledge()
+    for text in mix:
+        if text != "none":
+            try:
+                parse_genotype(text, kb)
+            except RairlabError as exc:
+                raise ValueError(f"genotype {text!r}: {exc}") from None
+    return mix
+
+
+class Population(_Strict):
+    """Who is enrolled: disease setting, size per arm, histology and genotype.
+
+    ``genotype: prevalence`` draws drivers and TERT promoter status from the
+    setting's cited prevalences; a mapping ``{genotype text: probability}`` (the
+    literal ``none`` for no modelled driver) sets the mix; ``histology`` restricts
+    the histologies (the setting's proportions renormalized over the list).
+    ``refractory: true`` enrols only patients the model classes RAI-refractory at
+    baseline (ATA 2015 categories on `baseline_scan`); its default is true for the
+    ``rai_refractory`` setting.
+    """
+
+    setting: Literal["all_comer", "distant_metastatic", "rai_refractory"] = "rai_refractory"
+    n: Annotated[int, Field(ge=1, le=100_000_000)]
+    histology: list[Literal["PTC", "FTC", "oncocytic", "PDTC"]] | None = None
+    genotype: Literal["prevalence"] | dict[str, Annotated[float, Field(ge=0, le=1)]] = "prevalence"
+    refractory: bool | None = None
+    baseline_scan: str = "i131_wbs"
+
+    @field_validator("genotype")
+    @classmethod
+    def _mix(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            if not v:
+                raise ValueError("an empty genotype mix")
+            total = sum(v.values())
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"genotype probabilities sum to {total:g}, not 1")
+            return _genotype_texts(v)
+        return v
+
+    @field_validator("histology")
+    @classmethod
+    def _unique(cls, v: Any) -> Any:
+        if v is not None and (not v or len(set(v)) != len(v)):
+            raise ValueError("a non-empty list of distinct histologies")
+        return v
+
+    @field_validator("baseline_scan")
+    @classmethod
+    def _scan(cls, v: str) -> str:
+        return Arm._known_scan(v)
+
+    @property
+    def select_refractory(self) -> bool:
+        """Whether enrolment keeps only baseline RAI-refractory patients."""
+        return self.setting == "rai_refractory" if self.refractory is None else self.refractory
+
+
+class Simulation(_Strict):
+    """How the network state under drugs is computed.
+
+    ``time_course`` (default) integrates the network for the arm's `drug_weeks`
+    from the untreated state, so slow dedifferentiation memory has moved only part
+    of the way; ``steady_state`` takes the state the drugs would reach eventually
+    (faster; for sensitivity analyses at scale).
+    """
+
+    network: Literal["time_course", "steady_state"] = "time_course"
+    variant: str | None = None
+
+
+class TrialSpec(_Strict):
+    """A virtual trial: population, arms, endpoints, seed.
+
+    Examples
+    --------
+    >>> spec = parse_trial_spec({
+    ...     "name": "demo", "seed": 1, "population": {"n": 10},
+    ...     "arms": [{"name": "RAI alone"}]})
+    >>> spec.arms[0].therapy.activity_mbq, spec.population.select_refractory
+    (5550.0, True)
+    """
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    reference: dict[str, Any] = {}
+    seed: Annotated[int, Field(ge=0)]
+    population: Population
+    design: Literal["parallel", "twin"] = "parallel"
+    arms: Annotated[list[Arm], Field(min_length=1, max_length=20)]
+    control: str | None = None
+    endpoints: list[str] = list(ENDPOINTS)
+    simulation: Simulation = Simulation()
+
+    @field_validator("endpoints")
+    @classmethod
+    def _known_endpoints(cls, v: list[str]) -> list[str]:
+        for e in v:
+            if e not in ENDPOINTS:
+                raise ValueError(f"unknown endpoint {e!r}.{_suggest(e, list(ENDPOINTS))}")
+        if not v or len(set(v)) != len(v):
+            raise ValueError("a non-empty list of distinct endpoints")
+        return v
+
+    @field_validator("control")
+    @classmethod
+    def _control_is_an_arm(cls, v: str | None, info: ValidationInfo) -> str | None:
+        names = [a.name for a in info.data.get("arms") or []]
+        if v is not None and names and v not in names:
+            raise ValueError(f"control {v!r} is not an arm.{_suggest(v, names)}")
+        return v
+
+    @model_validator(mode="after")
+    def _arms(self) -> TrialSpec:
+        names = [a.name for a in self.arms]
+        if len(set(names)) != len(names):
+            raise ValueError(f"arm names must be distinct: {names}")
+        if self.simulation.variant is not None:
+            from rairlab.network import resolve_variant
+
+            try:
+                resolve_variant(self.simulation.variant)
+            except RairlabError as exc:
+                raise ValueError(str(exc)) from None
+        return self
+
+    @property
+    def control_arm(self) -> str:
+        """The arm the others are compared with (default: the first)."""
+        return self.control or self.arms[0].name
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the spec's canonical JSON: a run directory holds one spec."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not (isinstance(part, str) and ("[" in part or part.startswith("function-"))):
+            out += f".{part}" if out else str(part)
+    return out or "spec"
+
+
+def parse_trial_spec(data: Any, source: str = "trial spec") -> TrialSpec:
+    """Validate a spec given as a mapping; the first problem is one `InputFileError`.
+
+    Raises
+    ------
+    InputFileError
+        Naming `source`, the field and the problem.
+    """
+    if not isinstance(data, dict):
+        raise InputFileError(source, "expected a mapping with name, seed, population and arms")
+    try:
+        return TrialSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        field = _where(tuple(err["loc"]))
+        given = err.get("input")
+        value = (
+            "" if isinstance(given, dict | list) or err["type"] == "missing" else f" ({given!r})"
+        )
+        raise InputFileError(source, f"{field}{value}: {msg}") from None
+
+
+def load_trial_spec(path: str | Path) -> TrialSpec:
+    """Read and validate a trial spec YAML file.
+
+    Raises
+    ------
+    InputFileError
+        Unreadable file, bad YAML, or the first invalid field.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(p, f"cannot read the trial spec ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputFileError(p, f"not valid YAML{where}") from None
+    return parse_trial_spec(data, str(p))
