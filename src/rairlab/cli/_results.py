@@ -27,7 +27,7 @@ app = typer.Typer(
 def query(
     run_dir: Path = typer.Argument(..., metavar="DIR", help="A trial run directory."),
     sql: str = typer.Argument(
-        ..., metavar="SQL", help='e.g. "SELECT arm, avg(response) FROM patients GROUP BY arm".'
+        ..., metavar="SQL", help='e.g. "SELECT arm, avg(response::INT) FROM patients GROUP BY arm".'
     ),
     limit: int = typer.Option(1000, "--limit", help="Rows printed at most."),
     as_json: bool = JSON_OPTION,

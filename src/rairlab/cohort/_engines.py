@@ -127,7 +127,8 @@ class DaskEngine(_Engine):
                 n_workers=self.workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                host="127.0.0.1",
+                dashboard_address=":0",  # any free port: never clashes with another cluster
                 silence_logs=40,
                 env={"NUMBA_NUM_THREADS": "1"},
             )

@@ -311,20 +311,24 @@ def _response(
 
 
 def _arm_activity(
-    arm: Arm, gy_per_gbq: Array, blood_gy_per_gbq: Array, present: NDArray[np.bool_]
+    arm: Arm, gy_per_gbq: Array, blood_gy_per_gbq: Array, measured: NDArray[np.bool_]
 ) -> tuple[Array, NDArray[np.bool_]]:
-    """Administered I-131 (MBq) per patient and whether the dosimetric threshold is met."""
+    """Administered I-131 (MBq) per patient and whether the dosimetric threshold is met.
+
+    Only lesions the diagnostic scan shows (`measured`) have a dosimetric estimate:
+    an invisible lesion can neither meet the threshold nor set the activity.
+    """
     therapy = arm.therapy
     target = 20.0 if therapy is None else therapy.target_gy
     cap = 11100.0 if therapy is None else therapy.max_activity_mbq
     with np.errstate(divide="ignore"):
-        needed = np.where(present & (gy_per_gbq > 0), target / gy_per_gbq * 1000.0, np.inf)
+        needed = np.where(measured & (gy_per_gbq > 0), target / gy_per_gbq * 1000.0, np.inf)
     reach = needed <= cap
     threshold = np.asarray(reach.any(axis=1))
     if therapy is None:
-        return np.zeros(present.shape[0]), threshold
+        return np.zeros(measured.shape[0]), threshold
     if therapy.activity_mbq is not None:
-        activity = np.full(present.shape[0], therapy.activity_mbq)
+        activity = np.full(measured.shape[0], therapy.activity_mbq)
     else:
         blood_cap = max_activity_blood_mbq(blood_gy_per_gbq)
         aim = np.where(reach, needed, 0.0).max(axis=1)
@@ -368,7 +372,7 @@ def simulate_chunk(
     gy_per_gbq = np.where(
         pat.present, lesion_dose_per_gbq_population(kin.residence_h, _THERAPY, mass), 0.0
     )
-    activity, threshold = _arm_activity(arm, gy_per_gbq, kin.blood_gy_per_gbq, pat.present)
+    activity, threshold = _arm_activity(arm, gy_per_gbq, kin.blood_gy_per_gbq, vis_tx)
     dose = gy_per_gbq * activity[:, None] / 1000.0
     rb = ctx.radiobiology
     bed = bed_decaying(

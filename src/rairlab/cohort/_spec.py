@@ -180,7 +180,7 @@ class Population(_Strict):
     histology: list[Literal["PTC", "FTC", "oncocytic", "PDTC"]] | None = None
     genotype: Literal["prevalence"] | dict[str, Annotated[float, Field(ge=0, le=1)]] = "prevalence"
     refractory: bool | None = None
-    baseline_scan: str = "i131_wbs"
+    baseline_scan: str = "i131_post_therapy_wbs"
 
     @field_validator("genotype")
     @classmethod
