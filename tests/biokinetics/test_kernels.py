@@ -47,7 +47,7 @@ def cohort(seed: int, size: int = 4) -> bk.IodideModel:
 
 @pytest.fixture(scope="module")
 def rates() -> np.ndarray:
-    return np.concatenate([cohort(seed).rates for seed in range(500)])
+    return np.concatenate([cohort(seed).rates for seed in range(100)])
 
 
 def scaled_norm(rates: np.ndarray, t: np.ndarray) -> np.ndarray:
