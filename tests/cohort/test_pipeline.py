@@ -172,3 +172,15 @@ def load_cited_recist() -> Any:
     from rairlab._cited import load_cited
 
     return load_cited("rairlab.cohort", "data/recist.yaml")
+
+
+def test_mean_uptake_rounding_above_the_cap_is_not_an_error() -> None:
+    # a mass-weighted mean of lesion uptakes clipped to 5 rounded to 5.000000000000001
+    # and iodide_model refused it (seed 20240601, block 9 of a 10^4 trial)
+    pat = sample_block(_spec().population, load_cohort_data(), block_seed(1, 0, 0), 64)
+    several = np.flatnonzero(pat.present.sum(axis=1) == 3)  # 0.1, 0.7, 0.3 g: mean 5 + 1 ulp
+    pat = pat.take(several)
+    r = np.full(pat.n, 50.0)  # every lesion clipped to exactly 5
+    pat.mass_g[:] = np.where(pat.present, [[0.1, 0.7, 0.3, 1.1, 2.9]], np.nan)
+    kin = _kinetics(pat, r, "withdrawal", "i124_pet")
+    assert np.all(np.isfinite(kin.residence_h[pat.present]))

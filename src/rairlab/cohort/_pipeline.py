@@ -148,7 +148,8 @@ def _kinetics(pat: Patients, r: Array, tsh: str, scan: str) -> _Kinetics:
     total_w, total_m = w.sum(axis=1), mass.sum(axis=1)
     share = np.divide(w, total_w[:, None], out=np.zeros_like(w), where=total_w[:, None] > 0)
     model = iodide_model(
-        total_w / total_m,
+        # a mass-weighted mean of values <= 5 can round to just above 5
+        np.minimum(total_w / total_m, 5.0),
         total_m,
         tsh_state=tsh,
         renal_clearance_scale=pat.renal_clearance_scale,
