@@ -232,3 +232,27 @@ def test_take_keeps_rows_in_order() -> None:
     t = s.take([3, 1])
     assert t.n == 2
     assert all(np.array_equal(t[k], s[k][[3, 1]]) for k in s.spec.names())
+
+
+@pytest.mark.parametrize("hours", [None, 336.0])
+def test_per_patient_genotypes_in_one_batch_equal_one_genotype_at_a_time(
+    hours: float | None,
+) -> None:
+    m = compile_model()
+    texts = ["", "BRAF V600E; TERT C228T", "NRAS mut", "BRAF V600E; TERT C228T", "TERT C250T", ""]
+    s = sample_parameters(None, len(texts), seed=9)
+    drugs = {"dabrafenib": np.linspace(0.5, 1.5, len(texts)), "trametinib": 1.0}
+    batch = population_steady_state(m, s, genotype=texts, drugs=drugs, hours=hours)
+    for g in set(texts):
+        rows = np.flatnonzero([t == g for t in texts])
+        one = population_steady_state(
+            m,
+            s.take(rows),
+            genotype=g or None,
+            drugs={"dabrafenib": drugs["dabrafenib"][rows], "trametinib": 1.0},
+            hours=hours,
+        )
+        np.testing.assert_allclose(batch.x[rows], one.x, rtol=1e-9, atol=1e-12)
+    tert = batch.clonal["ALT-003"]
+    assert np.isnan(tert[[0, 2, 5]]).all()
+    assert np.isfinite(tert[[1, 3, 4]]).all()

@@ -98,6 +98,13 @@ def _context(variant: str | None) -> _Context:
     )
 
 
+def _tsh_level(tsh: str) -> float:
+    """The network's TSH input level of a preparation (withdrawal and rhTSH may be equal)."""
+    from rairlab.network import load_network_data
+
+    return float(load_network_data().environment["tsh"].levels[_NETWORK_TSH[tsh]])
+
+
 def exposure(drug: Any, data: CohortData) -> float:
     """The drug's exposure relative to its reference regimen (1 without a dose)."""
     if drug.dose_mg is None and drug.per_day is None:
@@ -112,23 +119,15 @@ def _uptake(
     ctx: _Context, pat: Patients, drugs: dict[str, float], tsh: str, hours: float | None
 ) -> tuple[Array, NDArray[np.bool_]]:
     """Iodide uptake relative to a normal thyrocyte, and convergence, per patient."""
-    r = np.zeros(pat.n)
-    ok = np.zeros(pat.n, dtype=bool)
-    groups, inverse = np.unique(pat.genotype, return_inverse=True)
-    for g, text in enumerate(groups):
-        rows = np.flatnonzero(inverse.reshape(-1) == g)
-        doses = {k: np.full(rows.size, v) for k, v in drugs.items()}
-        st = population_steady_state(
-            ctx.model,
-            pat.network.take(rows),
-            genotype=str(text) or None,
-            drugs=doses or None,
-            tsh=_NETWORK_TSH[tsh],
-            hours=hours,
-        )
-        r[rows] = st["iodide_uptake"]
-        ok[rows] = st.converged
-    return np.clip(r / ctx.reference_uptake, 0.0, 5.0), ok
+    st = population_steady_state(
+        ctx.model,
+        pat.network,
+        genotype=list(pat.genotype),
+        drugs=drugs or None,
+        tsh=_NETWORK_TSH[tsh],
+        hours=hours,
+    )
+    return np.clip(st["iodide_uptake"] / ctx.reference_uptake, 0.0, 5.0), st.converged
 
 
 @dataclass(frozen=True)
@@ -356,7 +355,7 @@ def simulate_chunk(
 
     drugs = {d.name: exposure(d, ctx.data) for d in arm.drugs}
     hours = None if spec.simulation.network == "steady_state" else arm.drug_weeks * 7 * 24
-    if arm.tsh == _BASELINE_TSH:
+    if _tsh_level(arm.tsh) == _tsh_level(_BASELINE_TSH):  # the cell sees the same TSH
         r_pre, ok_pre = r_base, ok_base
     else:
         r_pre, ok_pre = _uptake(ctx, pat, {}, arm.tsh, None)

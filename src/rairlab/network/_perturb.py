@@ -169,7 +169,9 @@ def _apply_genotype(
 
         overrides = _alteration_overrides(strength, memory, data, n)
         mem_col = model.index(data.memory_node)
-        unique = {t: np.asarray([u == t for u in texts]) for t in dict.fromkeys(texts) if t}
+        values, inverse = np.unique(np.asarray(texts, dtype=str), return_inverse=True)
+        inverse = inverse.reshape(-1)
+        unique = {str(t): inverse == i for i, t in enumerate(values) if t}
         for text, rows in unique.items():
             for alt in parse_genotype(text, _kb()):
                 effect = data.alterations.get(alt.id) or data.alterations.get(alt.parent or "")

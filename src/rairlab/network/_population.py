@@ -398,7 +398,8 @@ class LesionState:
     node_ids
         Column order of `x`.
     clonal
-        Clonal fraction applied per alteration id, shape (n_patients,) each.
+        Clonal fraction applied per alteration id, shape (n_patients,) each; NaN for
+        patients whose genotype lacks the alteration.
     not_in_variant
         Edges of the population spec that the model variant lacks (their draws unused).
     """
@@ -417,14 +418,17 @@ def population_steady_state(
     model: CompiledModel,
     sample: PopulationSample,
     *,
-    genotype: str | None = None,
+    genotype: str | Sequence[str] | None = None,
     drugs: Mapping[str, ArrayLike] | None = None,
     tsh: str | float | None = "withdrawal",
     env: Mapping[str, Any] | None = None,
     hours: float | None = None,
     data: NetworkData | None = None,
 ) -> LesionState:
-    """Steady state of the sampled patients with the genotype, clonal fractions applied.
+    """Steady state of the sampled patients with their genotype, clonal fractions applied.
+
+    `genotype` is one text for every patient or one per patient; all patients are
+    solved in one batch whatever their genotypes.
 
     With `hours`, the state `hours` after the drugs start instead: each clone is
     integrated (:func:`~rairlab.network.time_course`) from its steady state without
@@ -432,11 +436,11 @@ def population_steady_state(
     have moved only part of the way; ``converged`` then also requires the integration
     to have completed.
 
-    For each alteration of `genotype` that the sample gives a clonal fraction f (by its
-    id or its parent's, e.g. ``TERT c.-124C>T`` -> the TERT promoter record), the
-    genotype without it is solved too and the outputs are mixed, ``f x_clone +
-    (1 - f) x_rest``; several subclonal alterations are nested in genotype order (each
-    later one a subclone of the earlier ones).
+    For each alteration of a patient's genotype that the sample gives a clonal
+    fraction f (by its id or its parent's, e.g. ``TERT c.-124C>T`` -> the TERT promoter
+    record), the genotype without it is solved too and the outputs are mixed, ``f
+    x_clone + (1 - f) x_rest``; several subclonal alterations are nested in genotype
+    order (each later one a subclone of the earlier ones).
 
     Examples
     --------
@@ -446,19 +450,41 @@ def population_steady_state(
     >>> st = population_steady_state(m, s, genotype="BRAF V600E; TERT C228T")
     >>> st.x.shape == (5, m.n_nodes), sorted(st.clonal)
     (True, ['ALT-003'])
+    >>> mixed = population_steady_state(m, s, genotype=["", "BRAF V600E", "", "", ""])
+    >>> bool(np.allclose(mixed.x[1], population_steady_state(m, s.take([1]),
+    ...     genotype="BRAF V600E").x[0]))
+    True
     """
     from rairlab.knowledge import load_knowledge, parse_genotype
 
     if hours is not None and not (np.isfinite(hours) and hours >= 0):
         raise InvalidValueError("hours", hours, "a time >= 0 h after the drugs start, or None")
     data = data or load_network_data()
-    alts = list(parse_genotype(genotype or "", load_knowledge())) if genotype else []
+    n = sample.n
+    texts = (
+        [genotype or ""] * n if genotype is None or isinstance(genotype, str) else list(genotype)
+    )
+    if len(texts) != n:
+        raise InvalidValueError("genotype", f"{len(texts)} texts", f"one text or {n} texts")
+    unique, inverse = np.unique(np.asarray(texts, dtype=str), return_inverse=True)
+    inverse = inverse.reshape(-1)
+    drawn = {p.key for p in sample.spec.parameters if p.target == "clonal"}
+    ordered: list[list[Any]] = []
+    for text in unique:
+        alts = list(parse_genotype(str(text), load_knowledge())) if text else []
+        # subclonal alterations (with a drawn clonal fraction) are nested after the clonal
+        # ones, so the order the genotype was written in does not matter
+        sub = [a for a in alts if a.id in drawn or a.parent in drawn]
+        ordered.append([a for a in alts if a not in sub] + sub)
 
     skipped: list[str] = []
 
-    def solve(texts: list[str]) -> tuple[Array, NDArray[np.bool_], dict[str, Array]]:
+    def solve(
+        rows: NDArray[np.intp] | None, geno: list[str]
+    ) -> tuple[Array, NDArray[np.bool_], dict[str, Array]]:
+        part = sample if rows is None else sample.take(rows)
         cond, clonal = population_conditions(
-            model, sample, genotype="; ".join(texts), drugs=drugs, tsh=tsh, env=env, data=data
+            model, part, genotype=geno, drugs=_rows(drugs, rows), tsh=tsh, env=env, data=data
         )
         for label in cond.labels:
             skipped.extend(e for e in label.get("not_in_variant", ()) if e not in skipped)
@@ -466,26 +492,47 @@ def population_steady_state(
             ss = steady_state(model, cond)
             return ss.x, ss.converged, clonal
         untreated, _ = population_conditions(
-            model, sample, genotype="; ".join(texts), tsh=tsh, env=env, data=data
+            model, part, genotype=geno, tsh=tsh, env=env, data=data
         )
         start = steady_state(model, untreated)
         tc = time_course(model, cond, [float(hours)], start.x)
         return tc.x[:, -1], start.converged & tc.completed, clonal
 
-    drawn = {p.key for p in sample.spec.parameters if p.target == "clonal"}
-    # subclonal alterations (with a drawn clonal fraction) are nested after the clonal ones,
-    # so the order the genotype was written in does not matter
-    sub = [a for a in alts if a.id in drawn or a.parent in drawn]
-    alts = [a for a in alts if a not in sub] + sub
-    x, converged, clonal = solve([a.text for a in alts])
+    def joined(alts: list[Any]) -> str:
+        return "; ".join(a.text for a in alts)
+
+    full = [joined(alts) for alts in ordered]
+    x, converged, clonal = solve(None, [full[u] for u in inverse])
+    x, converged = np.array(x), np.array(converged)
     applied: dict[str, Array] = {}
+    depth = max((len(a) for a in ordered), default=0)
     # innermost subclone first: mixing from the last subclonal alteration outwards
-    for k in range(len(alts) - 1, -1, -1):
-        key = next((i for i in (alts[k].id, alts[k].parent) if i in clonal), None)
-        if key is None:
+    for k in range(depth - 1, -1, -1):
+        key_of = [
+            next((i for i in (alts[k].id, alts[k].parent) if i in clonal), None)
+            if len(alts) > k
+            else None
+            for alts in ordered
+        ]
+        rows = np.flatnonzero(np.asarray([key_of[u] is not None for u in inverse], dtype=bool))
+        if rows.size == 0:
             continue
-        rest_x, rest_ok, _ = solve([a.text for j, a in enumerate(alts) if j < k])
-        x = mix_clones(x, rest_x, clonal[key])
-        converged = converged & rest_ok
-        applied[key] = clonal[key]
+        rest_x, rest_ok, _ = solve(rows, [joined(ordered[u][:k]) for u in inverse[rows]])
+        f = np.empty(rows.size)
+        for key in {key_of[u] for u in inverse[rows]}:
+            mine = np.asarray([key_of[u] == key for u in inverse[rows]], dtype=bool)
+            f[mine] = clonal[str(key)][rows[mine]]
+            out = applied.setdefault(str(key), np.full(n, np.nan))
+            out[rows[mine]] = clonal[str(key)][rows[mine]]
+        x[rows] = mix_clones(x[rows], rest_x, f)
+        converged[rows] &= rest_ok
     return LesionState(x, converged, model.node_ids, applied, tuple(skipped))
+
+
+def _rows(
+    drugs: Mapping[str, ArrayLike] | None, rows: NDArray[np.intp] | None
+) -> Mapping[str, ArrayLike] | None:
+    """Per-patient drug exposures restricted to `rows` (scalars stay scalars)."""
+    if drugs is None or rows is None:
+        return drugs
+    return {k: (v if np.ndim(v) == 0 else np.asarray(v)[rows]) for k, v in drugs.items()}
