@@ -152,8 +152,11 @@ def _activity(mbq: float) -> str:
 DEMO_TRIAL = "data/demo_trial.yaml"
 
 
-def run_demo_trial(out: Path | None = None, workers: int | None = None) -> dict[str, Any]:
-    """Run the embedded demo trial into `out` (default: a temporary directory, then removed)."""
+def run_demo_trial(out: Path | None = None, workers: int = 1) -> dict[str, Any]:
+    """Run the embedded demo trial into `out` (default: a temporary directory, then removed).
+
+    One worker by default: the demo is two chunks, less than a process pool costs to start.
+    """
     from importlib.resources import as_file, files
 
     from rairlab.cohort import LocalEngine, load_trial_spec, run_trial
