@@ -180,3 +180,23 @@ def test_sigkill_then_resume_gives_the_uninterrupted_results(
     runs = RunDir(run).manifest()["timings"]["runs"]
     assert len(runs) == 1
     assert runs[0]["chunks"] == 6 - written
+
+
+def test_dask_scheduler_address_ships_tables_back_with_identical_results(
+    reference: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    # a cluster reached by address may not share our disk: workers return the tables
+    import distributed
+
+    out, spec = reference
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=":0",
+        silence_logs=40,
+    ) as cluster:
+        engine = DaskEngine(scheduler=cluster.scheduler_address, workers=1)
+        assert not engine.shares_files
+        run_trial(parse_trial_spec(spec), tmp_path / "remote", engine=engine)
+    assert _table(tmp_path / "remote").equals(_table(out))

@@ -42,10 +42,15 @@ def single_threaded() -> None:
 
 
 class Engine(Protocol):
-    """Runs ``fn(*task)`` for every task; yields ``(task, result)`` in completion order."""
+    """Runs ``fn(*task)`` for every task; yields ``(task, result)`` in completion order.
+
+    ``shares_files``: the workers see this machine's file system (they can write
+    results where the caller would).
+    """
 
     name: str
     workers: int
+    shares_files: bool
 
     def run(
         self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]
@@ -71,6 +76,7 @@ def _bounded(
 
 class _Engine:
     name = ""
+    shares_files = True
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = cpu_count() if workers is None else int(workers)
@@ -115,6 +121,8 @@ class DaskEngine(_Engine):
     def __init__(self, scheduler: str | None = None, workers: int | None = None) -> None:
         super().__init__(workers)
         self.scheduler = scheduler
+        # a LocalCluster runs here; a remote cluster's workers return their tables
+        self.shares_files = scheduler is None
 
     def run(
         self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]

@@ -38,14 +38,25 @@ class TrialResult(dict[str, Any]):
     path: Path
 
 
-def _task(spec_json: dict[str, Any], arm: int, first: int, stop: int) -> dict[str, Any]:
-    """One chunk on a worker (module-level so engines can ship it)."""
+def _task(
+    spec_json: dict[str, Any], arm: int, first: int, stop: int, out: str | None, chunk: int
+) -> dict[str, Any]:
+    """One chunk on a worker (module-level so engines can ship it).
+
+    With `out` (a worker that shares the run directory's file system) the worker
+    writes the chunk's tables itself and returns only its timing; otherwise it
+    returns the tables for the caller to write.
+    """
     from rairlab.cohort._pipeline import simulate_chunk
 
     spec = parse_trial_spec(spec_json)
     t0 = time.perf_counter()
     tables = simulate_chunk(spec, arm, range(first, stop))
-    return {"tables": tables, "seconds": time.perf_counter() - t0}
+    seconds = time.perf_counter() - t0
+    if out is not None:
+        RunDir(out).write_chunk(arm, chunk, tables)
+        return {"seconds": seconds}
+    return {"tables": tables, "seconds": seconds}
 
 
 def check_against_data(spec: TrialSpec) -> None:
@@ -138,8 +149,10 @@ def run_trial(
     manifest = run.prepare(spec, manifest, resume)
     per_chunk = int(manifest["chunk_blocks"])  # a resumed run keeps its chunks
     chunks = [(b, min(b + per_chunk, blocks)) for b in range(0, blocks, per_chunk)]
+    # workers on this machine write their chunks themselves (no tables shipped back)
+    shared = str(run.path.resolve()) if engine.shares_files else None
     tasks = [
-        (spec.model_dump(mode="json"), a, first, stop)
+        (spec.model_dump(mode="json"), a, first, stop, shared, first // per_chunk)
         for a in range(len(spec.arms))
         for first, stop in chunks
         if not run.has_chunk(a, first // per_chunk)
@@ -150,8 +163,9 @@ def run_trial(
     compute = 0.0
     if progress:
         progress(done, total)
-    for (_, arm, first, _), result in engine.run(_task, tasks):
-        run.write_chunk(arm, first // per_chunk, result["tables"])
+    for (_, arm, _, _, _, chunk), result in engine.run(_task, tasks):
+        if "tables" in result:
+            run.write_chunk(arm, chunk, result["tables"])
         compute += result["seconds"]
         done += 1
         if progress:
