@@ -142,3 +142,16 @@ def test_a_negated_and_joins_sufficient_inputs(model):
     )
     assert not model.edge_negative[e]
     assert not model.edge_bounded[e]
+
+
+def test_take_keeps_a_one_patient_kinetic_array_instead_of_dropping_it() -> None:
+    # KineticParameters.take returned None for one-row arrays, so a single patient's
+    # NumPy-path time course silently ran with the model's default kinetics
+    from rairlab.network import KineticParameters
+
+    edge = np.full((1, 3), 2.0)
+    taken = KineticParameters(edge_k=edge, edge_n=None, edge_max=None, tau=None).take(
+        np.array([0, 0])
+    )
+    assert taken.edge_k is edge
+    assert taken.edge_n is None

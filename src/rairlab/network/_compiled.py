@@ -165,7 +165,7 @@ class KineticParameters:
         """The parameters of a subset of patients (arrays of one row are shared: kept)."""
         return KineticParameters(
             *(
-                None if a is None or a.shape[0] == 1 else a[rows]
+                a if a is None or a.shape[0] == 1 else a[rows]
                 for a in (self.edge_k, self.edge_n, self.edge_max, self.tau)
             )
         )
