@@ -106,31 +106,14 @@ def test_dose_per_gbq_follows_uptake_per_gram_within_a_patient(tables: dict[str,
             assert ratio.max() / ratio.min() < 1.25
 
 
+def _all_with(genotype: str) -> dict[str, Any]:
+    population = {"setting": "distant_metastatic", "n": 300, "refractory": False}
+    spec = _spec(population={**population, "genotype": {genotype: 1.0}})
+    return simulate_chunk(spec, 0, range(1))["patients"]
+
+
 def test_braf_lowers_uptake_and_visibility_against_wild_type() -> None:
-    wt = simulate_chunk(
-        _spec(
-            population={
-                "setting": "distant_metastatic",
-                "n": 300,
-                "refractory": False,
-                "genotype": {"none": 1.0},
-            }
-        ),
-        0,
-        range(1),
-    )["patients"]
-    braf = simulate_chunk(
-        _spec(
-            population={
-                "setting": "distant_metastatic",
-                "n": 300,
-                "refractory": False,
-                "genotype": {"BRAF p.V600E": 1.0},
-            }
-        ),
-        0,
-        range(1),
-    )["patients"]
+    wt, braf = _all_with("none"), _all_with("BRAF p.V600E")
     assert np.median(braf["uptake_baseline"]) < 0.5 * np.median(wt["uptake_baseline"])
     assert braf["non_avid"].mean() > wt["non_avid"].mean()
     # graded, not a switch: BRAF patients spread over a range of uptake
