@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from rairlab._cited import _SafeLoader
 from rairlab._distributions import check_distribution, draw
 from rairlab.errors import DataFileError, UnknownNameError
 
@@ -40,7 +41,6 @@ PATIENT_PARAMETERS = (
     "doubling_time_days",
     "dead_cell_clearance_half_time_days",
 )
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _provenance(rec: Mapping[str, Any], path: Path, where: str) -> str:

@@ -50,6 +50,8 @@ from rairlab.dosimetry import (
     get_nuclide,
     lesion_dose_per_gbq_population,
     max_activity_blood_mbq,
+    trial_criteria,
+    trial_max_activity_mbq,
 )
 from rairlab.errors import InvalidValueError
 from rairlab.network import (
@@ -58,7 +60,12 @@ from rairlab.network import (
     normal_thyrocyte,
     population_steady_state,
 )
-from rairlab.observation import rai_refractory_categories, scan_protocol, scan_visible
+from rairlab.observation import (
+    rai_refractory_categories,
+    scan_protocol,
+    scan_visible,
+    sphere_radius_mm,
+)
 from rairlab.radiobiology import bed_decaying, clonogen_number, tcp_poisson
 from rairlab.radiobiology import parameters as radiobiology_parameters
 
@@ -96,6 +103,11 @@ def _context(variant: str | None) -> _Context:
         load_cited("rairlab.cohort", "data/recist.yaml"),
         radiobiology_parameters(),
     )
+
+
+def _criterion_gy() -> float:
+    """The cited dosimetric target of NCT02152995 (Gy)."""
+    return trial_criteria().value("target_lesion_dose")
 
 
 def _tsh_level(tsh: str) -> float:
@@ -234,11 +246,6 @@ def _enrol(
     return pat, index, r, ok, vis, refr
 
 
-def _diameter_mm(mass_g: Array) -> Array:
-    """Diameter of a unit-density sphere of `mass_g` grams, in mm."""
-    return 20.0 * np.cbrt(3.0 * mass_g / (4.0 * np.pi))
-
-
 def _targets(pat: Patients, d0: Array, recist: CitedTable) -> NDArray[np.bool_]:
     """RECIST 1.1 target lesions: measurable, largest first, ≤ 2 per organ, ≤ 5 in all."""
     node = pat.site == LESION_SITES.index("lymph_node")
@@ -270,7 +277,7 @@ def _response(
     pat: Patients, bed: Array, controlled: NDArray[np.bool_], recist: CitedTable
 ) -> tuple[NDArray[np.int8], NDArray[np.bool_], Array]:
     """Best overall response index into RESPONSES, progression flag, last SLD change."""
-    d0 = np.where(pat.present, _diameter_mm(pat.mass_g), 0.0)
+    d0 = np.where(pat.present, 2.0 * sphere_radius_mm(pat.mass_g), 0.0)
     target = _targets(pat, d0, recist)
     node = pat.site == LESION_SITES.index("lymph_node")
     sf = np.where(controlled, 0.0, np.exp(-pat.alpha_per_gy[:, None] * bed))
@@ -319,8 +326,13 @@ def _arm_activity(
     an invisible lesion can neither meet the threshold nor set the activity.
     """
     therapy = arm.therapy
-    target = 20.0 if therapy is None else therapy.target_gy
-    cap = 11100.0 if therapy is None else therapy.max_activity_mbq
+    # unset: the cited criteria of NCT02152995 (dosimetry/data)
+    target = therapy.target_gy if therapy and therapy.target_gy else _criterion_gy()
+    cap = (
+        therapy.max_activity_mbq
+        if therapy and therapy.max_activity_mbq
+        else trial_max_activity_mbq()
+    )
     with np.errstate(divide="ignore"):
         needed = np.where(measured & (gy_per_gbq > 0), target / gy_per_gbq * 1000.0, np.inf)
     reach = needed <= cap

@@ -8,7 +8,6 @@ accepted. The format is documented in ``docs/trials.md``.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from pathlib import Path
@@ -25,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from rairlab.errors import InputFileError, RairlabError
+from rairlab.errors import InputFileError, RairlabError, close_matches
 
 __all__ = [
     "ENDPOINTS",
@@ -60,7 +59,7 @@ _Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 def _suggest(value: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    close = close_matches(value, known, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     return f"{hint} Known: {', '.join(known)}."
 
@@ -105,13 +104,15 @@ class Therapy(_Strict):
     `target_gy` within `max_activity_mbq` to that dose, capped by the 2-Gy blood
     limit. ``require_threshold: true`` treats only patients whose diagnostic
     dosimetry predicts `target_gy` in at least one lesion with at most
-    `max_activity_mbq` (as in NCT02152995 and Ho et al. 2013).
+    `max_activity_mbq` (as in NCT02152995 and Ho et al. 2013). Unset, `target_gy` and
+    `max_activity_mbq` are that trial's cited criteria (20 Gy with at most 300 mCi,
+    :func:`rairlab.dosimetry.trial_criteria`).
     """
 
     activity_mbq: _Positive | None = None
     dosimetry_guided: bool = False
-    target_gy: _Positive = 20.0
-    max_activity_mbq: _Positive = 11100.0
+    target_gy: _Positive | None = None
+    max_activity_mbq: _Positive | None = None
     require_threshold: bool = False
 
     @model_validator(mode="after")
