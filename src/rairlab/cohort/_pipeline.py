@@ -134,7 +134,7 @@ def _uptake(
     st = population_steady_state(
         ctx.model,
         pat.network,
-        genotype=list(pat.genotype),
+        genotype=pat.genotype,
         drugs=drugs or None,
         tsh=_NETWORK_TSH[tsh],
         hours=hours,

@@ -31,17 +31,19 @@ from rairlab.network._compiled import (
     target_activity,
 )
 from rairlab.network._data import load_network_data
+from rairlab.network._lesion import (
+    LesionState,
+    mix_clones,
+    normal_thyrocyte,
+    population_steady_state,
+)
 from rairlab.network._perturb import conditions, drug_effect, modelled_agents
 from rairlab.network._population import (
-    LesionState,
     ParameterSpec,
     PopulationSample,
     PopulationSpec,
     load_population_spec,
-    mix_clones,
-    normal_thyrocyte,
     population_conditions,
-    population_steady_state,
     sample_parameters,
 )
 from rairlab.network._random import random_conditions
