@@ -40,7 +40,7 @@ def test_newcombe_independent_published_example() -> None:
     assert (lo, hi) == pytest.approx((0.0524, 0.3339), abs=1e-4)
 
 
-def test_paired_equals_independent_limits_when_uncorrelated_and_is_inside_minus1_1() -> None:
+def test_paired_interval_matches_the_published_example_and_stays_in_bounds() -> None:
     lo, hi = newcombe_paired(36, 12, 2, 0)
     assert (lo, hi) == pytest.approx((0.0569, 0.3404), abs=1e-4)
     # identical arms: the difference is 0 and the interval straddles it

@@ -193,16 +193,44 @@ def _visible(pat: Patients, kin: _Kinetics, scan: str) -> NDArray[np.bool_]:
     return np.asarray(scan_visible(kin.pct_ia_per_g, pat.mass_g, scan) & pat.present)
 
 
+@dataclass(frozen=True)
+class _Baseline:
+    """Patients with their untreated state (TSH withdrawal) and the population's baseline scan."""
+
+    patients: Patients
+    uptake: Array  # relative to a normal thyrocyte, (n,)
+    converged: NDArray[np.bool_]
+    visible: NDArray[np.bool_]  # (n, lesions)
+    refractory: NDArray[np.bool_]  # ATA 2015: no uptake or mixed uptake
+
+    def take(self, rows: NDArray[np.intp]) -> _Baseline:
+        return _Baseline(
+            self.patients.take(rows),
+            self.uptake[rows],
+            self.converged[rows],
+            self.visible[rows],
+            self.refractory[rows],
+        )
+
+    @staticmethod
+    def concat(parts: list[_Baseline]) -> _Baseline:
+        return _Baseline(
+            Patients.concat([p.patients for p in parts]),
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("uptake", "converged", "visible", "refractory")
+            ),
+        )
+
+
 def _enrol(
     spec: TrialSpec, ctx: _Context, stream: int, blocks: range
-) -> tuple[
-    Patients, NDArray[np.int64], Array, NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]
-]:
-    """Patients of `blocks` with baseline uptake, convergence, visibility, refractoriness."""
+) -> tuple[_Baseline, NDArray[np.int64]]:
+    """Enrolled patients of `blocks` at baseline, and their patient numbers in the arm."""
     pop = spec.population
     select = pop.select_refractory
     need = {b: min(BLOCK, pop.n - b * BLOCK) for b in blocks}
-    kept: dict[int, list[tuple[Patients, Array, Any, Any, Any]]] = {b: [] for b in blocks}
+    kept: dict[int, list[_Baseline]] = {b: [] for b in blocks}
     have = dict.fromkeys(blocks, 0)
     for round_ in range(MAX_ROUNDS):
         todo = [b for b in blocks if have[b] < need[b]]
@@ -221,6 +249,7 @@ def _enrol(
         )
         cats = rai_refractory_categories(vis, cand.present)
         refr = (cats.category("no_uptake") == 1) | (cats.category("mixed_uptake") == 1)
+        base = _Baseline(cand, r, ok, vis, refr)
         start = 0
         for b in todo:
             rows = np.arange(start, start + size[b])
@@ -228,7 +257,7 @@ def _enrol(
             if select:
                 rows = rows[refr[rows]][: need[b] - have[b]]
             if rows.size:
-                kept[b].append((cand.take(rows), r[rows], ok[rows], vis[rows], refr[rows]))
+                kept[b].append(base.take(rows))
                 have[b] += rows.size
     short = [b for b in blocks if have[b] < need[b]]
     if short:
@@ -239,11 +268,8 @@ def _enrol(
             f"a population in which RAI-refractory patients can be found: block {b} enrolled "
             f"{have[b]} of {need[b]} after {MAX_ROUNDS * BLOCK} candidates",
         )
-    parts = [p for b in blocks for p in kept[b]]
-    pat = Patients.concat([p[0] for p in parts])
     index = np.concatenate([b * BLOCK + np.arange(need[b]) for b in blocks])
-    r, ok, vis, refr = (np.concatenate([p[i] for p in parts]) for i in range(1, 5))
-    return pat, index, r, ok, vis, refr
+    return _Baseline.concat([p for b in blocks for p in kept[b]]), index
 
 
 def _targets(pat: Patients, d0: Array, recist: CitedTable) -> NDArray[np.bool_]:
@@ -363,7 +389,9 @@ def simulate_chunk(
     ctx = _context(spec.simulation.variant)
     arm = spec.arms[arm_index]
     stream = arm_index if spec.design == "parallel" else 0
-    pat, index, r_base, ok_base, vis_base, refractory = _enrol(spec, ctx, stream, blocks)
+    base, index = _enrol(spec, ctx, stream, blocks)
+    pat, r_base, ok_base = base.patients, base.uptake, base.converged
+    vis_base, refractory = base.visible, base.refractory
 
     drugs = {d.name: exposure(d, ctx.data) for d in arm.drugs}
     hours = None if spec.simulation.network == "steady_state" else arm.drug_weeks * 7 * 24
