@@ -31,8 +31,7 @@ def test_shipped_data_has_every_setting_site_parameter_and_regimen() -> None:
 
 def _copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
-    shutil.copytree(DATA_DIR, target)
-    load_cohort_data.cache_clear()
+    shutil.copytree(DATA_DIR, target)  # a new directory: no cached load applies
     return target
 
 
@@ -60,9 +59,6 @@ def _edit(path: Path, change: object) -> None:
 def test_broken_record_names_the_file_and_entry(tmp_path: Path, edit: object, words: str) -> None:
     data = _copy(tmp_path)
     _edit(data / "cohort.yaml", edit)
-    try:
-        with pytest.raises(DataFileError, match=words) as err:
-            load_cohort_data(data)
-        assert "cohort.yaml" in str(err.value)
-    finally:
-        load_cohort_data.cache_clear()
+    with pytest.raises(DataFileError, match=words) as err:
+        load_cohort_data(data)
+    assert "cohort.yaml" in str(err.value)

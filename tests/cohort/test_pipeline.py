@@ -8,11 +8,17 @@ import numpy as np
 import pytest
 import scipy.linalg
 
+from rairlab._parameters import parameter_set
 from rairlab.biokinetics import iodide_model
 from rairlab.cohort import parse_trial_spec
 from rairlab.cohort._data import LESION_SITES, load_cohort_data
 from rairlab.cohort._patients import BLOCK, block_seed, sample_block
-from rairlab.cohort._pipeline import RESPONSES, _kinetics, _response, simulate_chunk
+from rairlab.cohort._pipeline import RESPONSES, _context, _kinetics, _response, simulate_chunk
+
+
+def _ctx() -> Any:
+    """The pipeline's context for the default model and parameter set."""
+    return _context(None, parameter_set())
 
 
 def _spec(**over: Any) -> Any:
@@ -41,7 +47,7 @@ def test_each_lesion_holds_its_influx_share_of_the_coupled_system() -> None:
     two = np.flatnonzero(pat.present.sum(axis=1) >= 2)[:5]
     pat = pat.take(two)
     r = np.full(pat.n, 0.7)
-    kin = _kinetics(pat, r, "withdrawal", "i124_pet")
+    kin = _kinetics(_ctx(), pat, r, "withdrawal", "i124_pet")
     for p in range(pat.n):
         lesions = np.flatnonzero(pat.present[p])
         r_les = np.clip(r[p] * pat.lesion_uptake_scale[p, lesions], 0, 5)
@@ -165,5 +171,5 @@ def test_mean_uptake_rounding_above_the_cap_is_not_an_error() -> None:
     pat = pat.take(several)
     r = np.full(pat.n, 50.0)  # every lesion clipped to exactly 5
     pat.mass_g[:] = np.where(pat.present, [[0.1, 0.7, 0.3, 1.1, 2.9]], np.nan)
-    kin = _kinetics(pat, r, "withdrawal", "i124_pet")
+    kin = _kinetics(_ctx(), pat, r, "withdrawal", "i124_pet")
     assert np.all(np.isfinite(kin.residence_h[pat.present]))

@@ -38,7 +38,7 @@ def test_same_seed_same_draws_other_seed_other_draws():
 
 
 def test_draws_respect_their_families():
-    s = sample_parameters(None, 20_000, seed=0)
+    s = sample_parameters(load_population_spec(parameters="prior"), 20_000, seed=0)
     assert np.all((s["adhesion"] >= 0) & (s["adhesion"] <= 1))
     assert np.median(s["braf_strength"]) == pytest.approx(0.8, abs=0.02)  # logit-normal median
     assert np.median(s["drug_exposure"]) == pytest.approx(1.0, abs=0.03)  # log-normal median
@@ -256,3 +256,16 @@ def test_per_patient_genotypes_in_one_batch_equal_one_genotype_at_a_time(
     tert = batch.clonal["ALT-003"]
     assert np.isnan(tert[[0, 2, 5]]).all()
     assert np.isfinite(tert[[1, 3, 4]]).all()
+
+
+def test_median_sample_is_the_median_of_every_distribution() -> None:
+    """The typical patient: each parameter at the 50% quantile of its own draws."""
+    from rairlab.network import median_sample
+
+    spec = load_population_spec(parameters="prior")
+    typical = median_sample(spec, 3)
+    draws = sample_parameters(spec, 40_000, seed=3)
+    assert typical.n == 3
+    for p in spec.parameters:
+        assert np.all(typical[p.name] == typical[p.name][0])
+        assert typical[p.name][0] == pytest.approx(np.median(draws[p.name]), rel=0.03, abs=0.01)

@@ -88,8 +88,10 @@ def test_post_therapy_scan_beats_the_diagnostic_scan_by_its_activity_and_decay()
     ratio = detection_limit_pct_ia_per_g(1.0, "i131_wbs") / detection_limit_pct_ia_per_g(
         1.0, "i131_post_therapy_wbs"
     )
-    expected = (rx.administered_mbq * _decay("i131_post_therapy_wbs")) / (
-        dx.administered_mbq * _decay("i131_wbs")
+    # same camera model: only the activity, the decay to the imaging time and (in the
+    # fitted parameter set) the detection limit differ
+    expected = (rx.administered_mbq * _decay("i131_post_therapy_wbs") * dx.mda_kbq) / (
+        dx.administered_mbq * _decay("i131_wbs") * rx.mda_kbq
     )
     assert float(ratio) == pytest.approx(expected, rel=1e-12)
 

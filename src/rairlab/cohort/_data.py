@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,13 @@ import yaml
 
 from rairlab._cited import _SafeLoader
 from rairlab._distributions import check_distribution, draw
+from rairlab._parameters import (
+    ParameterSet,
+    ParametersLike,
+    check_records,
+    parameter_set,
+    replace_distribution,
+)
 from rairlab.errors import DataFileError, UnknownNameError
 
 __all__ = [
@@ -177,16 +184,47 @@ def _check_genotypes(table: Table, path: Path, where: str) -> None:
             raise DataFileError(path, f"{where}: {exc}") from None
 
 
-@functools.lru_cache(maxsize=4)
-def load_cohort_data(directory: Path = DATA_DIR) -> CohortData:
+def load_cohort_data(
+    directory: Path = DATA_DIR, *, parameters: ParametersLike = None
+) -> CohortData:
     """Read and check the cohort data files (cached).
+
+    `parameters` is the parameter set whose ``patient.*`` values replace the
+    per-patient distributions' parameters: ``"fitted"`` (the calibrated set),
+    ``"prior"`` (the files as written) or a mapping (:mod:`rairlab._parameters`).
+    Default: fitted for the shipped files, prior for another directory.
 
     Examples
     --------
     >>> d = load_cohort_data()
     >>> sorted(d.settings) == ["all_comer", "distant_metastatic", "rai_refractory"]
     True
+    >>> d = load_cohort_data(parameters={"patient.alpha_per_gy.median": 0.3})
+    >>> d.patient["alpha_per_gy"].params["median"]
+    0.3
     """
+    if parameters is None:
+        parameters = "fitted" if directory == DATA_DIR else "prior"
+    return _with_values(directory, parameter_set(parameters))
+
+
+@functools.lru_cache(maxsize=16)
+def _with_values(directory: Path, parameters: ParameterSet) -> CohortData:
+    data = _load(directory)
+    values = parameters.domain("patient")
+    if not values:
+        return data
+    check_records(values, data.patient, "patient")
+    patient = {}
+    for k, d in data.patient.items():
+        params = replace_distribution(d.family, d.params, k, values, "patient")
+        fitted = params != dict(d.params)
+        patient[k] = replace(d, params=params, provenance="fitted") if fitted else d
+    return replace(data, patient=patient)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(directory: Path) -> CohortData:
     path = directory / "cohort.yaml"
     doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
     if not isinstance(doc, Mapping):

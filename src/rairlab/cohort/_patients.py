@@ -26,7 +26,12 @@ from numpy.typing import NDArray
 
 from rairlab.cohort._data import DRIVER_CLASSES, LESION_SITES, CohortData, Table
 from rairlab.cohort._spec import Population
-from rairlab.network import PopulationSample, load_population_spec, sample_parameters
+from rairlab.network import (
+    PopulationSample,
+    PopulationSpec,
+    load_population_spec,
+    sample_parameters,
+)
 
 __all__ = ["BLOCK", "Patients", "block_seed", "driver_class", "sample_block"]
 
@@ -163,9 +168,15 @@ def _genotypes(
 
 
 def sample_block(
-    pop: Population, data: CohortData, seed: np.random.SeedSequence, n: int
+    pop: Population,
+    data: CohortData,
+    seed: np.random.SeedSequence,
+    n: int,
+    network: PopulationSpec | None = None,
 ) -> Patients:
     """Draw `n` candidate patients of population `pop` from one block's `seed`.
+
+    `network` is the network's population spec (default: the fitted one).
 
     Examples
     --------
@@ -209,6 +220,6 @@ def sample_block(
         mass_g=mass,
         lesion_uptake_scale=np.where(present, scale, np.nan),
         response_uniform=np.random.default_rng(s_resp).random((n, width)),
-        network=sample_parameters(load_population_spec(), n, s_net),
+        network=sample_parameters(network or load_population_spec(), n, s_net),
         **pat,
     )

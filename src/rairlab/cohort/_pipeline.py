@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rairlab._cited import CitedTable, load_cited
+from rairlab._parameters import ParameterSet
 from rairlab.biokinetics import iodide_model
 from rairlab.cohort._data import LESION_SITES, CohortData, load_cohort_data
 from rairlab.cohort._patients import BLOCK, Patients, block_seed, sample_block
@@ -56,7 +57,9 @@ from rairlab.dosimetry import (
 from rairlab.errors import InvalidValueError
 from rairlab.network import (
     CompiledModel,
+    PopulationSpec,
     compile_model,
+    load_population_spec,
     normal_thyrocyte,
     population_steady_state,
 )
@@ -88,18 +91,27 @@ class _Context:
     model: CompiledModel
     reference_uptake: float
     data: CohortData
+    population: PopulationSpec
+    parameters: ParameterSet
     recist: CitedTable
     radiobiology: CitedTable
 
 
 @functools.lru_cache(maxsize=4)
-def _context(variant: str | None) -> _Context:
+def _compiled(variant: str | None) -> tuple[CompiledModel, float]:
     model = compile_model(variant)
-    ref = float(normal_thyrocyte(model)["iodide_uptake"][0])
+    return model, float(normal_thyrocyte(model)["iodide_uptake"][0])
+
+
+@functools.lru_cache(maxsize=8)
+def _context(variant: str | None, parameters: ParameterSet) -> _Context:
+    model, ref = _compiled(variant)
     return _Context(
         model,
         ref,
-        load_cohort_data(),
+        load_cohort_data(parameters=parameters),
+        load_population_spec(parameters=parameters),
+        parameters,
         load_cited("rairlab.cohort", "data/recist.yaml"),
         radiobiology_parameters(),
     )
@@ -152,7 +164,7 @@ class _Kinetics:
     blood_gy_per_gbq: Array  # (n,)
 
 
-def _kinetics(pat: Patients, r: Array, tsh: str, scan: str) -> _Kinetics:
+def _kinetics(ctx: _Context, pat: Patients, r: Array, tsh: str, scan: str) -> _Kinetics:
     r_les = np.where(pat.present, np.clip(r[:, None] * pat.lesion_uptake_scale, 0.0, 5.0), 0.0)
     mass = np.where(pat.present, pat.mass_g, 0.0)
     w = r_les * mass
@@ -165,7 +177,7 @@ def _kinetics(pat: Patients, r: Array, tsh: str, scan: str) -> _Kinetics:
         tsh_state=tsh,
         renal_clearance_scale=pat.renal_clearance_scale,
     )
-    t_scan = scan_protocol(scan).imaging_time_h
+    t_scan = scan_protocol(scan, ctx.parameters).imaging_time_h
     times = np.array(sorted({t_scan, *_BED_TIMES_H}))
     frac = model.fractions(times)
     lesion = frac[..., 1] + frac[..., 2]  # (n, T)
@@ -189,8 +201,9 @@ def _kinetics(pat: Patients, r: Array, tsh: str, scan: str) -> _Kinetics:
     )
 
 
-def _visible(pat: Patients, kin: _Kinetics, scan: str) -> NDArray[np.bool_]:
-    return np.asarray(scan_visible(kin.pct_ia_per_g, pat.mass_g, scan) & pat.present)
+def _visible(ctx: _Context, pat: Patients, kin: _Kinetics, scan: str) -> NDArray[np.bool_]:
+    vis = scan_visible(kin.pct_ia_per_g, pat.mass_g, scan, parameters=ctx.parameters)
+    return np.asarray(vis & pat.present)
 
 
 @dataclass(frozen=True)
@@ -239,14 +252,19 @@ def _enrol(
         size = {b: BLOCK if select else need[b] for b in todo}
         cand = Patients.concat(
             [
-                sample_block(pop, ctx.data, block_seed(spec.seed, stream, b, round_), size[b])
+                sample_block(
+                    pop,
+                    ctx.data,
+                    block_seed(spec.seed, stream, b, round_),
+                    size[b],
+                    ctx.population,
+                )
                 for b in todo
             ]
         )
         r, ok = _uptake(ctx, cand, {}, _BASELINE_TSH, None)
-        vis = _visible(
-            cand, _kinetics(cand, r, _BASELINE_TSH, pop.baseline_scan), pop.baseline_scan
-        )
+        kin = _kinetics(ctx, cand, r, _BASELINE_TSH, pop.baseline_scan)
+        vis = _visible(ctx, cand, kin, pop.baseline_scan)
         cats = rai_refractory_categories(vis, cand.present)
         refr = (cats.category("no_uptake") == 1) | (cats.category("mixed_uptake") == 1)
         base = _Baseline(cand, r, ok, vis, refr)
@@ -386,7 +404,7 @@ def simulate_chunk(
     every value depends only on the spec, the arm and the patient's block (not on
     which blocks share the chunk).
     """
-    ctx = _context(spec.simulation.variant)
+    ctx = _context(spec.simulation.variant, spec.simulation.parameter_set())
     arm = spec.arms[arm_index]
     stream = arm_index if spec.design == "parallel" else 0
     base, index = _enrol(spec, ctx, stream, blocks)
@@ -403,10 +421,10 @@ def simulate_chunk(
         r_tx, ok_tx = _uptake(ctx, pat, drugs, arm.tsh, hours)
     else:
         r_tx, ok_tx = r_pre, ok_pre
-    kin_pre = _kinetics(pat, r_pre, arm.tsh, arm.scan)
-    kin = kin_pre if r_tx is r_pre else _kinetics(pat, r_tx, arm.tsh, arm.scan)
-    vis_pre = _visible(pat, kin_pre, arm.scan)
-    vis_tx = _visible(pat, kin, arm.scan)
+    kin_pre = _kinetics(ctx, pat, r_pre, arm.tsh, arm.scan)
+    kin = kin_pre if r_tx is r_pre else _kinetics(ctx, pat, r_tx, arm.tsh, arm.scan)
+    vis_pre = _visible(ctx, pat, kin_pre, arm.scan)
+    vis_tx = _visible(ctx, pat, kin, arm.scan)
 
     mass = np.where(pat.present, pat.mass_g, 1.0)
     gy_per_gbq = np.where(

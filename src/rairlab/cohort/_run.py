@@ -59,6 +59,12 @@ def _task(
     return {"tables": tables, "seconds": seconds}
 
 
+def _parameters_manifest(spec: TrialSpec) -> dict[str, Any]:
+    """Which parameter set the run used, with its values (they can change between versions)."""
+    p = spec.simulation.parameter_set()
+    return {"set": p.label, "values": p.as_dict()}
+
+
 def check_against_data(spec: TrialSpec) -> None:
     """Checks that need the cohort data, run before anything is written.
 
@@ -137,6 +143,7 @@ def run_trial(
         "rairlab_version": __version__,
         "spec_sha256": spec.fingerprint(),
         "seed": spec.seed,
+        "parameters": _parameters_manifest(spec),
         "block_size": BLOCK,
         "chunk_blocks": per_chunk,
         "engine": engine.name,

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from rairlab._parameters import ParameterSet, parameter_set
 from rairlab.errors import InputFileError, RairlabError, close_matches
 
 __all__ = [
@@ -213,17 +214,35 @@ class Population(_Strict):
         return self.setting == "rai_refractory" if self.refractory is None else self.refractory
 
 
+class ParameterValues(_Strict):
+    """Parameter values over a base set (names as in :mod:`rairlab._parameters`)."""
+
+    base: Literal["fitted", "prior"] = "fitted"
+    values: dict[str, float]
+
+
 class Simulation(_Strict):
-    """How the network state under drugs is computed.
+    """How the network state under drugs is computed, and with which parameters.
 
     ``time_course`` (default) integrates the network for the arm's `drug_weeks`
     from the untreated state, so slow dedifferentiation memory has moved only part
     of the way; ``steady_state`` takes the state the drugs would reach eventually
-    (faster; for sensitivity analyses at scale).
+    (faster; for sensitivity analyses at scale). `variant` names network model
+    variant options. `parameters` is ``fitted`` (the calibrated set, default),
+    ``prior`` (every data file as written) or ``{base, values}``: values such as
+    ``population.braf_strength.median`` replacing those of the base set.
     """
 
     network: Literal["time_course", "steady_state"] = "time_course"
     variant: str | None = None
+    parameters: Literal["fitted", "prior"] | ParameterValues = "fitted"
+
+    def parameter_set(self) -> ParameterSet:
+        """The resolved parameter set."""
+        p = self.parameters
+        if isinstance(p, str):
+            return parameter_set(p)
+        return parameter_set(p.values, base=p.base)
 
 
 class TrialSpec(_Strict):
@@ -279,6 +298,8 @@ class TrialSpec(_Strict):
                 resolve_variant(self.simulation.variant)
             except RairlabError as exc:
                 raise ValueError(str(exc)) from None
+        if isinstance(self.simulation.parameters, ParameterValues):
+            _check_parameters(self.simulation)
         return self
 
     @property
@@ -345,3 +366,18 @@ def load_trial_spec(path: str | Path) -> TrialSpec:
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputFileError(p, f"not valid YAML{where}") from None
     return parse_trial_spec(data, str(p))
+
+
+def _check_parameters(simulation: Simulation) -> None:
+    """Every value names a number of a data file, inside its domain (ValueError if not)."""
+    from rairlab.cohort._data import load_cohort_data
+    from rairlab.network import load_population_spec
+    from rairlab.observation import scan_protocol
+
+    try:
+        parameters = simulation.parameter_set()
+        load_population_spec(parameters=parameters)
+        load_cohort_data(parameters=parameters)
+        scan_protocol("i131_wbs", parameters)
+    except RairlabError as exc:
+        raise ValueError(str(exc)) from None

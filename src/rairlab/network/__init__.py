@@ -43,6 +43,7 @@ from rairlab.network._population import (
     PopulationSample,
     PopulationSpec,
     load_population_spec,
+    median_sample,
     population_conditions,
     sample_parameters,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "load_behaviour",
     "load_network_data",
     "load_population_spec",
+    "median_sample",
     "mix_clones",
     "modelled_agents",
     "node_tau",

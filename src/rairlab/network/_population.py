@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rairlab._distributions import FAMILIES, check_distribution, draw
+from rairlab._distributions import FAMILIES, check_distribution, draw, median
+from rairlab._parameters import (
+    ParameterSet,
+    ParametersLike,
+    check_records,
+    parameter_set,
+    replace_distribution,
+)
 from rairlab.errors import DataFileError, InvalidValueError, UnknownNameError
 from rairlab.network._compiled import CompiledModel, Conditions, KineticParameters
 from rairlab.network._data import DATA_DIR, load_network_data
@@ -35,6 +42,7 @@ __all__ = [
     "PopulationSample",
     "PopulationSpec",
     "load_population_spec",
+    "median_sample",
     "population_conditions",
     "sample_parameters",
 ]
@@ -122,23 +130,61 @@ def _check_params(rec: Mapping[str, Any], path: Path, line: int | None) -> tuple
 
 
 def load_population_spec(
-    path: str | Path | None = None, data: NetworkData | None = None
+    path: str | Path | None = None,
+    data: NetworkData | None = None,
+    *,
+    parameters: ParametersLike = None,
 ) -> PopulationSpec:
     """Read and check a population spec (default: the shipped ``population.yaml``).
+
+    Parameters
+    ----------
+    path, data
+        The spec file and the network data it refers to (default: the shipped ones).
+    parameters
+        The parameter set whose ``population.*`` values replace the file's
+        distribution parameters: ``"fitted"`` (the calibrated set), ``"prior"`` (the
+        file as written) or a mapping (:mod:`rairlab._parameters`). Default: fitted for
+        the shipped spec, prior for another file (the fitted values belong to the
+        shipped one). A replaced record's provenance becomes ``fitted``.
 
     Raises
     ------
     DataFileError
         A bad record, naming the file and line.
+    UnknownNameError, InvalidValueError
+        A parameter value naming no record or field, or outside its family's domain.
 
     Examples
     --------
     >>> spec = load_population_spec()
     >>> "epigenetic_memory" in spec.names()
     True
+    >>> s = load_population_spec(parameters={"population.tgfb.sigma": 0.5}, )
+    >>> next(p.params["sigma"] for p in s.parameters if p.name == "tgfb")
+    0.5
     """
     spec_path = Path(path) if path is not None else DATA_DIR / "population.yaml"
-    return _load_spec(spec_path, data.directory if data is not None else DATA_DIR)
+    data_dir = data.directory if data is not None else DATA_DIR
+    if parameters is None:
+        parameters = "fitted" if path is None else "prior"
+    return _with_values(spec_path, data_dir, parameter_set(parameters))
+
+
+@functools.lru_cache(maxsize=16)
+def _with_values(path: Path, data_dir: Path, parameters: ParameterSet) -> PopulationSpec:
+    spec = _load_spec(path, data_dir)
+    values = parameters.domain("population")
+    if not values:
+        return spec
+    check_records(values, spec.names(), "population")
+    out = []
+    for p in spec.parameters:
+        params = replace_distribution(p.family, p.params, p.name, values, "population")
+        if params != dict(p.params):
+            p = replace(p, params=params, provenance="fitted")
+        out.append(p)
+    return PopulationSpec(tuple(out), spec.path)
 
 
 @functools.lru_cache(maxsize=8)
@@ -218,6 +264,22 @@ def sample_parameters(
         for p, c in zip(spec.parameters, children, strict=True)
     }
     return PopulationSample(spec, values, ss.entropy)
+
+
+def median_sample(spec: PopulationSpec | None = None, n: int = 1) -> PopulationSample:
+    """`n` copies of the typical patient: every parameter at its distribution's median.
+
+    Examples
+    --------
+    >>> s = median_sample(load_population_spec(parameters="prior"), 2)
+    >>> s.n, float(s["tgfb"][0])
+    (2, 0.1)
+    """
+    spec = spec or load_population_spec()
+    if int(n) != n or n < 1:
+        raise InvalidValueError("n", n, "an integer >= 1")
+    values = {p.name: np.full(int(n), median(p.family, p.params)) for p in spec.parameters}
+    return PopulationSample(spec, values, None)
 
 
 def population_conditions(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rairlab._cited import CitedTable, load_cited
+from rairlab._parameters import ParametersLike, check_records, parameter_set
 from rairlab.errors import UnknownNameError
 
 __all__ = ["DATA_FILES", "SCAN_TYPES", "ScanProtocol", "data_tables", "scan_protocol"]
@@ -83,8 +84,11 @@ class ScanProtocol:
     half_life_h: float
 
 
-def scan_protocol(scan: str) -> ScanProtocol:
-    """The cited protocol of scan type `scan`.
+def scan_protocol(scan: str, parameters: ParametersLike = "fitted") -> ScanProtocol:
+    """The protocol of scan type `scan`: cited records, with `parameters`' ``scan.*`` values.
+
+    `parameters`: ``"fitted"`` (the calibrated set, default), ``"prior"`` (the
+    data file as written) or a mapping (:mod:`rairlab._parameters`).
 
     Raises
     ------
@@ -102,13 +106,20 @@ def scan_protocol(scan: str) -> ScanProtocol:
     from rairlab.dosimetry import get_nuclide  # nuclide data only; no dose computation
 
     t = table("scans")
+    values = parameter_set(parameters).domain("scan")
+    if values:
+        check_records(values, t, "scan")
+
+    def value(record: str) -> float:
+        return float(values[record]) if record in values else t.value(record)
+
     nuclide = _SCAN_NUCLIDES[scan]
     return ScanProtocol(
         name=scan,
         nuclide=nuclide,
-        fwhm_mm=t.value(f"{scan}_fwhm_mm"),
-        mda_kbq=t.value(f"{scan}_mda_kbq"),
-        administered_mbq=t.value(f"{scan}_activity_mbq"),
-        imaging_time_h=t.value(f"{scan}_imaging_time_h"),
+        fwhm_mm=value(f"{scan}_fwhm_mm"),
+        mda_kbq=value(f"{scan}_mda_kbq"),
+        administered_mbq=value(f"{scan}_activity_mbq"),
+        imaging_time_h=value(f"{scan}_imaging_time_h"),
         half_life_h=float(get_nuclide(nuclide).half_life_h),
     )

@@ -24,6 +24,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from rairlab._parameters import ParametersLike
 from rairlab.errors import InvalidValueError
 from rairlab.observation._data import ScanProtocol, scan_protocol, table
 from rairlab.observation._recovery import recovery_coefficient, resolution_volume_ml
@@ -51,6 +52,7 @@ def detection_limit_pct_ia_per_g(
     administered_mbq: ArrayLike | None = None,
     imaging_time_h: ArrayLike | None = None,
     decay_corrected: bool = True,
+    parameters: ParametersLike = "fitted",
 ) -> NDArray[np.float64]:
     """Smallest lesion uptake (%IA/g) that scan type `scan` shows, for lesions of `mass_g`.
 
@@ -71,6 +73,8 @@ def detection_limit_pct_ia_per_g(
         True (default) when uptakes are decay-corrected to the administration
         time (biological fractions, as :mod:`rairlab.biokinetics` gives them);
         False when they already include physical decay to the imaging time.
+    parameters
+        The parameter set of the scan's records (:func:`scan_protocol`; default fitted).
 
     Returns
     -------
@@ -95,7 +99,7 @@ def detection_limit_pct_ia_per_g(
     >>> bool(lim[0] > lim[1] > lim[2])
     True
     """
-    p = scan_protocol(scan)
+    p = scan_protocol(scan, parameters)
     a_kbq = _positive("administered_mbq", administered_mbq, p.administered_mbq) * 1000.0
     t_h = _positive("imaging_time_h", imaging_time_h, p.imaging_time_h)
     rho = table("scans").value("lesion_density_g_per_ml")
@@ -113,6 +117,7 @@ def scan_visible(
     administered_mbq: ArrayLike | None = None,
     imaging_time_h: ArrayLike | None = None,
     decay_corrected: bool = True,
+    parameters: ParametersLike = "fitted",
 ) -> NDArray[np.bool_]:
     """Whether each lesion is visible on scan type `scan`.
 
@@ -123,7 +128,7 @@ def scan_visible(
         n_lesions)``; NaN marks an absent lesion.
     mass_g
         Lesion mass (g), broadcast against the uptake; NaN marks an absent lesion.
-    scan, administered_mbq, imaging_time_h, decay_corrected
+    scan, administered_mbq, imaging_time_h, decay_corrected, parameters
         As in :func:`detection_limit_pct_ia_per_g`.
 
     Returns
@@ -153,6 +158,7 @@ def scan_visible(
         administered_mbq=administered_mbq,
         imaging_time_h=imaging_time_h,
         decay_corrected=decay_corrected,
+        parameters=parameters,
     )
     with np.errstate(invalid="ignore"):
         return np.asarray(u >= limit)
