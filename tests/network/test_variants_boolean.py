@@ -57,8 +57,8 @@ def test_variant_errors():
         compile_model("autophagy-support-nis")
     with pytest.raises(InvalidValueError, match="one option per switch"):
         compile_model(["nfkb-supports-pax8", "nfkb-impairs-pax8"])
-    assert compile_any("pbf-facilitates-uptake,ra-induces-nis").variant_name == (
-        "pbf-facilitates-uptake+ra-induces-nis"
+    assert compile_any("pbf-facilitates-uptake,ra-no-nis-induction").variant_name == (
+        "pbf-facilitates-uptake+ra-no-nis-induction"
     )
 
 
