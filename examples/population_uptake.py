@@ -1,16 +1,17 @@
 """What fraction of which virtual patients show a lesion on a diagnostic I-131 scan?
 
-Draws a population from the network's population spec (every parameter an
-uncalibrated assumption), simulates each genotype with and without dabrafenib +
-trametinib at steady state (lesion level: subclonal alterations mixed by their
-clonal fraction), hands the iodide uptake (relative to a normal
-thyrocyte) to the iodide biokinetics, and asks the observation model whether a
-1 g lesion is visible 72 h after a diagnostic I-131 activity. Run it with::
+Draws a population from the network's population spec (calibrated on the review's
+clinical numbers, docs/validation.md), simulates each genotype with and without
+dabrafenib + trametinib at steady state (lesion level: subclonal alterations mixed by
+their clonal fraction), scales the iodide uptake (relative to a normal thyrocyte) by
+each lesion's tumour uptake factor (the cohort's fitted ``lesion_uptake_scale``),
+hands it to the iodide biokinetics, and asks the observation model whether a 1 g
+lesion is visible 72 h after a diagnostic I-131 activity. Run it with::
 
     python examples/population_uptake.py [N_PATIENTS] [SEED]
 
-Research use only: the numbers are model results before calibration, not
-predictions for a patient and never a treatment recommendation.
+Research use only: the numbers are model results, not predictions for a patient and
+never a treatment recommendation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 import numpy as np
 
 from rairlab.biokinetics import iodide_model
+from rairlab.cohort import load_cohort_data
 from rairlab.network import (
     compile_model,
     normal_thyrocyte,
@@ -44,13 +46,15 @@ def run(n_patients: int = 2000, seed: int = 1) -> list[dict[str, object]]:
     model = compile_model()
     reference = float(normal_thyrocyte(model)["iodide_uptake"][0])
     sample = sample_parameters(None, n_patients, seed)
+    tumour = load_cohort_data().patient["lesion_uptake_scale"]
+    scale = tumour.draw(np.random.default_rng(seed), n_patients)
     rows = []
     for genotype in GENOTYPES:
         for drugs in REGIMENS:
             # lesion level: a subclonal TERT mutation mixes the two clones' uptake
             state = population_steady_state(model, sample, genotype=genotype, drugs=drugs)
             uptake = state["iodide_uptake"] / reference
-            kinetics = iodide_model(np.clip(uptake, 0.0, 5.0), mass_g=LESION_MASS_G)
+            kinetics = iodide_model(np.clip(uptake * scale, 0.0, 5.0), mass_g=LESION_MASS_G)
             lesion = kinetics.fractions([SCAN_TIME_H])[:, 0, 1:3].sum(axis=1)
             pct_per_g = 100.0 * lesion / LESION_MASS_G
             visible = scan_visible(pct_per_g, LESION_MASS_G, scan="i131_wbs")
@@ -77,7 +81,8 @@ def main(argv: list[str]) -> None:
             f"{r['genotype']!s:30s} {r['drugs']!s:22s} {r['median_uptake']:7.3f} "
             f"{lo:6.3f}-{hi:<6.3f} {r['visible_fraction']:8.0%}"
         )
-    print("Uptake relative to a normal thyrocyte. Uncalibrated model; research use only.")
+    print("Uptake relative to a normal thyrocyte (network state, before the tumour uptake")
+    print("factor). Calibrated model (docs/validation.md); research use only.")
 
 
 if __name__ == "__main__":

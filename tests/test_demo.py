@@ -5,7 +5,7 @@ import json
 import pytest
 
 from rairlab.cli import main
-from rairlab.cli._demo import SCENARIOS, normal_thyrocyte_uptake, run_demo
+from rairlab.cli._demo import SCENARIOS, lesion_uptake_scale, normal_thyrocyte_uptake, run_demo
 from rairlab.network import compile_model
 
 
@@ -36,12 +36,21 @@ def test_braf_silences_and_braf_mek_inhibition_restores(result: dict) -> None:
 
 
 def test_kinetics_gets_iodide_uptake_relative_to_a_normal_thyrocyte(result: dict) -> None:
-    # the hand-off is transport (iodide_uptake), not membrane NIS, scaled so
-    # that the reference cell (wild type, withdrawal, no drugs) is 1
+    # the hand-off is transport (iodide_uptake), not membrane NIS, relative to the
+    # reference cell (wild type, withdrawal, no drugs), times the typical tumour's
+    # uptake per gram (the fitted lesion_uptake_scale median)
     reference = normal_thyrocyte_uptake(compile_model())
+    scale = lesion_uptake_scale()
+    assert scale == result["assumptions"]["tumour_uptake_scale"]
+    assert 0.0 < scale <= 3.0
     for r in result["lesions"]:
-        assert r["uptake_activity"] == pytest.approx(r["iodide_uptake"] / reference, rel=1e-9)
-    assert _rows(result)[("wild type", ())]["uptake_activity"] == pytest.approx(1.0, rel=1e-6)
+        expected = r["iodide_uptake"] / reference * scale
+        assert r["uptake_activity"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_lesions_are_the_typical_patient_of_the_fitted_set(result: dict) -> None:
+    assert result["assumptions"]["parameters"].startswith("fitted ")
+    assert result["assumptions"]["patient"] == "every population parameter at its median"
 
 
 def test_perchlorate_lowers_the_dose_without_touching_membrane_nis(result: dict) -> None:

@@ -206,4 +206,7 @@ def test_package_loader_reads_every_target_and_exclusion() -> None:
 def test_public_surface_is_all() -> None:
     import rairlab.calibration as cal
 
-    assert set(cal.__all__) == {"Exclusion", "Observation", "Target", "Targets", "load_targets"}
+    assert {"Exclusion", "Observation", "Target", "Targets", "load_targets"} <= set(cal.__all__)
+    assert {"calibrate", "validate", "load_problem", "simulate_targets"} <= set(cal.__all__)
+    for name in cal.__all__:
+        assert getattr(cal, name).__doc__, name

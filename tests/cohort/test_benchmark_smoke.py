@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from importlib import util
-from pathlib import Path
+from collections.abc import Callable
+from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "cohort.py"
-
 
 def test_cohort_benchmark_runs_at_a_tiny_size(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], load_script: Callable[[str], ModuleType]
 ) -> None:
-    spec = util.spec_from_file_location("_cohort_benchmark", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look the module up
-    spec.loader.exec_module(module)
+    module = load_script("benchmarks/cohort.py")
     argv = ["--sizes", "1024", "--time-course-sizes", "", "--engines", "local-1"]
     result = module.main([*argv, "--repeats", "1", "--no-probe"])
     out = capsys.readouterr().out

@@ -1,11 +1,42 @@
-"""Calibration on the review's numbers (in progress): the targets, as data.
+"""Calibration on the review's numbers: targets, fit, posterior ensemble, validation.
 
 :func:`load_targets` gives the review's clinical outcomes mapped to simulated
-quantities of calibration trial specs (``calibration/data/``), and the outcomes
-not used with their reason. Fitting, validation and PEtab export build on them.
-Research use only.
+quantities of calibration trial specs (``calibration/data/``), and the outcomes not
+used with their reason. :func:`load_problem` names the fitted numbers of the data
+files. :func:`calibrate` fits them (multi-start CMA-ES on the binomial likelihood,
+common random numbers), maps its likelihood-ratio confidence set, scores the network's model
+variants and writes a fitted parameter set; :func:`validate` compares the shipped
+fitted set with every target. Research use only.
 """
 
+from rairlab.calibration._fit import calibrate, evaluate_many
+from rairlab.calibration._problem import FittedParameter, Problem, load_problem, prior_value
+from rairlab.calibration._result import (
+    assess,
+    confidence_threshold,
+    prediction_interval,
+    write_fitted,
+)
+from rairlab.calibration._simulate import simulate_targets
 from rairlab.calibration._targets import Exclusion, Observation, Target, Targets, load_targets
+from rairlab.calibration._validate import validate
 
-__all__ = ["Exclusion", "Observation", "Target", "Targets", "load_targets"]
+__all__ = [
+    "Exclusion",
+    "FittedParameter",
+    "Observation",
+    "Problem",
+    "Target",
+    "Targets",
+    "assess",
+    "calibrate",
+    "confidence_threshold",
+    "evaluate_many",
+    "load_problem",
+    "load_targets",
+    "prediction_interval",
+    "prior_value",
+    "simulate_targets",
+    "validate",
+    "write_fitted",
+]

@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kb": ("rairlab.cli._kb", "app"),
     "trial": ("rairlab.cli._trial", "app"),
     "results": ("rairlab.cli._results", "app"),
+    "calibrate": ("rairlab.cli._calibrate", "calibrate"),
+    "validate": ("rairlab.cli._calibrate", "validate"),
 }
 
 

@@ -16,7 +16,9 @@ wild-type cell under withdrawal TSH without drugs
 (:func:`normal_thyrocyte_uptake`). The kinetics maps 1 to the iodide
 clearance per gram of normal thyroid (ICRP-78/89); lesion efflux and
 retention are uncalibrated assumptions, so the doses show direction and
-order of magnitude, not clinical values.
+order of magnitude, not clinical values. The lesions are the typical patient of
+the calibrated population (every population parameter at its median, the
+tumour's uptake per gram scaled by the fitted median ``lesion_uptake_scale``).
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ from rairlab.knowledge import evidence, load_knowledge
 from rairlab.network import (
     CompiledModel,
     compile_model,
-    conditions,
+    median_sample,
     normal_thyrocyte,
-    steady_state,
+    population_steady_state,
 )
 
 __all__ = ["SCENARIOS", "demo", "normal_thyrocyte_uptake", "run_demo", "run_demo_trial"]
@@ -74,22 +76,46 @@ def normal_thyrocyte_uptake(model: CompiledModel) -> float:
     return float(normal_thyrocyte(model)["iodide_uptake"][0])
 
 
+def lesion_uptake_scale() -> float:
+    """The typical tumour's iodide uptake per gram relative to a normal thyrocyte's.
+
+    The median of the cohort's ``lesion_uptake_scale`` in the active (fitted) parameter set.
+    """
+    from rairlab._distributions import median
+    from rairlab.cohort import load_cohort_data
+
+    d = load_cohort_data().patient["lesion_uptake_scale"]
+    return median(d.family, d.params)
+
+
+def parameter_set_label() -> str:
+    """Which parameter set the defaults come from: the fitted set's version, or the prior."""
+    from rairlab._parameters import fitted_document
+
+    doc = fitted_document()
+    return f"fitted {doc['version']} (docs/validation.md)" if doc else "prior (uncalibrated)"
+
+
 def run_demo() -> dict[str, Any]:
     """Run the demo pipeline and return its results as a JSON-ready dict."""
     kb = load_knowledge()
     model = compile_model()
     names = sorted({d for _, drugs in SCENARIOS for d in drugs})
     exposure = {d: np.array([float(d in drugs) for _, drugs in SCENARIOS]) for d in names}
-    cond = conditions(
+    # the typical patient of the (calibrated) population: every parameter at its median
+    ss = population_steady_state(
         model,
-        len(SCENARIOS),
+        median_sample(n=len(SCENARIOS)),
         genotype=[g for g, _ in SCENARIOS],
         drugs=exposure,
         tsh=TSH_STATE,
     )
-    ss = steady_state(model, cond)
-    # relative transport; the clip only removes round-off below zero
-    uptake_activity = np.clip(ss["iodide_uptake"] / normal_thyrocyte_uptake(model), 0.0, None)
+    # relative transport, times the typical tumour's uptake per gram relative to a normal
+    # thyrocyte (the cohort's lesion_uptake_scale median); the clip removes round-off
+    tumour_scale = lesion_uptake_scale()
+    uptake_activity = np.clip(
+        ss["iodide_uptake"] / normal_thyrocyte_uptake(model) * tumour_scale, 0.0, None
+    )
 
     nuclide = get_nuclide(THERAPY_NUCLIDE)
     kinetics = iodide_model(uptake_activity, mass_g=LESION_MASS_G, tsh_state=TSH_STATE)
@@ -132,9 +158,13 @@ def run_demo() -> dict[str, Any]:
             "target_gy": target_gy,
             "max_activity_mbq": max_mbq,
             "uptake_reference": "wild type, TSH withdrawal, no drugs",
+            "tumour_uptake_scale": tumour_scale,
+            "patient": "every population parameter at its median",
+            "parameters": parameter_set_label(),
             "note": (
-                "lesion uptake is scaled to normal thyroid (ICRP-78/89); "
-                "lesion iodide retention is an uncalibrated assumption"
+                "lesion uptake is scaled to normal thyroid (ICRP-78/89) and by the typical "
+                "tumour's uptake per gram; the population parameters are calibrated on the "
+                "review's clinical numbers, lesion iodide retention is an uncalibrated assumption"
             ),
         },
         "variant": model.variant_name,
@@ -226,6 +256,9 @@ def demo(
             f"normal thyrocyte ({a['uptake_reference']}). Note: {a['note']}.[/dim]"
         )
         default = " (the default model)" if data["variant_is_default"] else ""
-        console.print(f"[dim]Network variant: {data['variant']}{default}.[/dim]")
+        console.print(
+            f"[dim]Network variant: {data['variant']}{default}; typical patient "
+            f"({a['patient']}); parameters: {a['parameters']}.[/dim]"
+        )
 
     emit(data, as_json, render)

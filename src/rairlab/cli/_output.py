@@ -15,7 +15,7 @@ from rich.console import Console
 
 from rairlab import RESEARCH_USE_NOTICE
 
-__all__ = ["JSON_OPTION", "console", "emit", "err_console", "to_jsonable"]
+__all__ = ["JSON_OPTION", "console", "emit", "err_console", "progress_bar", "to_jsonable"]
 
 console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False)
@@ -79,3 +79,32 @@ def emit(data: Any, as_json: bool, render: Callable[[Console], None]) -> None:
     else:
         render(console)
         console.print(f"[dim]{RESEARCH_USE_NOTICE}[/dim]")
+
+
+def progress_bar(unit: str, as_json: bool) -> tuple[Any, Callable[[str, int, int], None] | None]:
+    """A started rich progress bar on stderr and its ``update(task, done, total)``.
+
+    ``(None, None)`` with --json or when stderr is not a terminal. The caller stops the
+    bar when done; each task name gets its own line.
+    """
+    if as_json or not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} " + unit),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def update(task: str, done: int, total: int) -> None:
+        if task not in tasks:
+            tasks[task] = bar.add_task(task, total=total)
+        bar.update(tasks[task], completed=done, total=total)
+
+    bar.start()
+    return bar, update

@@ -7,7 +7,6 @@ recommendations or predictions for a patient.
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rairlab._io import optional_import, write_bytes
-from rairlab.cli._output import JSON_OPTION, emit, err_console
+from rairlab.cli._output import JSON_OPTION, emit, progress_bar
 from rairlab.errors import InvalidValueError
 
 __all__ = ["app", "plot", "render_summary", "run"]
@@ -79,25 +78,13 @@ def run(
 
     spec = load_trial_spec(spec_path)
     eng = make_engine(engine, workers, scheduler)
+    bar, update = progress_bar("chunks", as_json)
     progress_cb = None
-    bar: Any = None
-    if not as_json and sys.stderr.isatty():
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        bar = Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} chunks"),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-        )
-        task_id = bar.add_task(spec.name, total=None)
+    if update is not None:
 
         def progress_cb(done: int, total: int) -> None:
-            bar.update(task_id, completed=done, total=total)
+            update(spec.name, done, total)
 
-        bar.start()
     try:
         summary = run_trial(
             spec, out, engine=eng, chunk_size=chunk_size, resume=resume, progress=progress_cb
