@@ -9,7 +9,7 @@ as in the rule file. Formats and parameter names: ``docs/network-exports.md``.
 from rairlab.network.export._bnet import parse_bnet, to_bnet
 from rairlab.network.export._formats import EXPORT_FORMATS, export_model, export_text
 from rairlab.network.export._roadrunner import RoadRunnerResult, RoadRunnerSession
-from rairlab.network.export._sbml import to_sbml
+from rairlab.network.export._sbml import SbmlExtension, to_sbml
 from rairlab.network.export._sbml_params import (
     ParameterLayout,
     parameter_layout,
@@ -23,6 +23,7 @@ __all__ = [
     "ParameterLayout",
     "RoadRunnerResult",
     "RoadRunnerSession",
+    "SbmlExtension",
     "export_model",
     "export_text",
     "parameter_layout",

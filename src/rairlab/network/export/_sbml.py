@@ -28,6 +28,8 @@ doi:10.1515/jib-2019-0021
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -47,7 +49,7 @@ from rairlab.network.export._sbml_params import (
 from rairlab.network.export._xml import XHTML_NS, Element, apply, call, ci, el, math, render
 from rairlab.network.export._xml import cn as _cn
 
-__all__ = ["SBML_CORE_NS", "to_sbml"]
+__all__ = ["SBML_CORE_NS", "SbmlExtension", "to_sbml"]
 
 SBML_CORE_NS = "http://www.sbml.org/sbml/level3/version2/core"
 _HILL = "hill_cube"
@@ -180,11 +182,43 @@ def _rate_law(model: CompiledModel, layout: ParameterLayout, i: int) -> Element:
     )
 
 
-def _parameter(pid: str, value: float, units: str, name: str | None = None) -> Element:
+def _parameter(
+    pid: str, value: float, units: str, name: str | None = None, constant: bool = True
+) -> Element:
     return el(
         "parameter",
-        {"id": pid, "name": name, "value": repr(float(value)), "units": units, "constant": True},
+        {
+            "id": pid,
+            "name": name,
+            "value": repr(float(value)),
+            "units": units,
+            "constant": constant,
+        },
     )
+
+
+@dataclass(frozen=True)
+class SbmlExtension:
+    """What a client adds to the network's SBML (e.g. the PEtab problem's reduction).
+
+    Attributes
+    ----------
+    parameters
+        Extra constant parameters: id -> (value, units).
+    assignments
+        Parameter id (the network's or an extra one) -> MathML body of an assignment
+        rule; the parameter becomes non-constant.
+    rates
+        Extra non-constant parameters with a rate rule: id -> (initial value, units,
+        MathML body of d(id)/dt).
+    notes
+        Extra paragraphs for the model's notes.
+    """
+
+    parameters: Mapping[str, tuple[float, str]] = field(default_factory=dict)
+    assignments: Mapping[str, Element] = field(default_factory=dict)
+    rates: Mapping[str, tuple[float, str, Element]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 def to_sbml(
@@ -194,6 +228,7 @@ def to_sbml(
     patient: int = 0,
     x0: ArrayLike | None = None,
     data: NetworkData | None = None,
+    extension: SbmlExtension | None = None,
 ) -> str:
     """The network as an SBML Level 3 Version 2 core ODE model (text).
 
@@ -211,6 +246,8 @@ def to_sbml(
         Initial activities, shape (N,) (default 0 for every node).
     data
         Network data (for the pulse slots); default: the shipped data.
+    extension
+        Extra parameters and rules (:class:`SbmlExtension`); none by default.
 
     Returns
     -------
@@ -244,7 +281,11 @@ def to_sbml(
     if init.shape != (model.n_nodes,):
         raise InvalidValueError("x0", f"shape {init.shape}", f"shape ({model.n_nodes},)")
 
-    reserved = ["cell", _HILL, _HILL_FLOORED, *layout.tau, *layout.k, *layout.n, *layout.m, *ids]
+    ext = extension or SbmlExtension()
+    perturbations = layout.perturbation_ids()  # `ids` adds tau/k/n/m with per-patient kinetics
+    reserved = ["cell", _HILL, _HILL_FLOORED, *layout.tau, *layout.k, *layout.n, *layout.m]
+    reserved += perturbations
+    reserved += [*ext.parameters, *ext.rates]
     reserved += [f"v_{i}" for i in model.node_ids]
     counts = Counter([*reserved, *model.node_ids])
     clash = sorted(r for r, c in counts.items() if c > 1)
@@ -269,16 +310,38 @@ def to_sbml(
         )
         for i, node in enumerate(model.node_ids)
     ]
+    fixed = {a: False for a in ext.assignments}
     params: list[Element] = []
     for i, node in enumerate(model.node_ids):
-        params.append(_parameter(layout.tau[i], model.tau[i], "hour", f"time constant of {node}"))
+        tau = layout.tau[i]
+        value = defaults.get(tau, model.tau[i])
+        params.append(_parameter(tau, value, "hour", f"time constant of {node}", tau not in fixed))
     for e in range(model.n_edges):
-        params.append(_parameter(layout.k[e], model.edge_k[e], "dimensionless"))
-        params.append(_parameter(layout.n[e], model.edge_n[e], "dimensionless"))
-        params.append(_parameter(layout.m[e], model.edge_max[e], "dimensionless"))
-    for pid in ids:
+        for pid, value in (
+            (layout.k[e], model.edge_k[e]),
+            (layout.n[e], model.edge_n[e]),
+            (layout.m[e], model.edge_max[e]),
+        ):
+            value = defaults.get(pid, value)
+            params.append(_parameter(pid, value, "dimensionless", constant=pid not in fixed))
+    for pid in perturbations:
         unit = "hour" if "_rise_" in pid or "_fade_" in pid else "dimensionless"
-        params.append(_parameter(pid, defaults[pid], unit))
+        params.append(_parameter(pid, defaults[pid], unit, constant=pid not in fixed))
+    for pid, (value, unit) in ext.parameters.items():
+        params.append(_parameter(pid, value, unit, constant=pid not in fixed))
+    for pid, (value, unit, _) in ext.rates.items():
+        params.append(_parameter(pid, value, unit, constant=False))
+    known = {p.attrs["id"] for p in params}
+    unknown = sorted(set(ext.assignments) - known)
+    if unknown:
+        raise InvalidValueError("assigned parameter", unknown[0], "a parameter of the export")
+    rules = [
+        el("assignmentRule", {"variable": pid}, [math(body)])
+        for pid, body in ext.assignments.items()
+    ]
+    rules += [
+        el("rateRule", {"variable": pid}, [math(body)]) for pid, (_, _, body) in ext.rates.items()
+    ]
 
     reactions = []
     for i, node in enumerate(model.node_ids):
@@ -352,6 +415,7 @@ def to_sbml(
                 f"Model variant: {model.variant_name}. Time in hours; activities on 0..1.",
                 "Per-patient perturbations are the parameters clamp_*, clampval_*, scale_*, "
                 "bias_* and pulse*_*; see docs/network-exports.md.",
+                *ext.notes,
                 RESEARCH_USE_NOTICE,
             ),
             el("listOfFunctionDefinitions", None, _function_definitions()),
@@ -374,6 +438,7 @@ def to_sbml(
             ),
             el("listOfSpecies", None, species),
             el("listOfParameters", None, params),
+            *([el("listOfRules", None, rules)] if rules else []),
             el("listOfReactions", None, reactions),
         ],
     )
