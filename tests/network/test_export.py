@@ -32,6 +32,7 @@ def test_export_all() -> None:
         "ParameterLayout",
         "RoadRunnerResult",
         "RoadRunnerSession",
+        "SbmlExtension",
         "export_model",
         "export_text",
         "parameter_layout",
@@ -230,15 +231,61 @@ def test_cli_export_writes_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert errors == []
 
 
-def test_cli_export_petab_is_a_clear_error(
+def test_export_model_names_where_petab_is(tmp_path: Path) -> None:
+    with pytest.raises(InvalidValueError, match=r"rairlab\.calibration\.export_petab"):
+        export.export_model(compile_model(), "petab", tmp_path / "p.tsv")
+    assert not (tmp_path / "p.tsv").exists()
+
+
+def test_cli_export_takes_the_path_as_argument_or_option(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["export", "petab", "-o", str(tmp_path / "p.tsv")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert "petab" in err
-    assert "sbml, sbml-qual, bnet" in err
-    assert not (tmp_path / "p.tsv").exists()
+    assert main(["export", "bnet", str(tmp_path / "a.bnet")]) == 0
+    assert main(["export", "bnet", "-o", str(tmp_path / "b.bnet")]) == 0
+    assert (tmp_path / "a.bnet").read_text() == (tmp_path / "b.bnet").read_text()
+    capsys.readouterr()
+    assert main(["export", "bnet"]) == 2
+    assert "a path" in capsys.readouterr().err
+
+
+def test_sbml_with_per_patient_kinetics_writes_them_as_the_defaults() -> None:
+    from rairlab.network import population_conditions, sample_parameters
+
+    m = compile_model()
+    c, _ = population_conditions(m, sample_parameters(None, 2, seed=3))
+    assert c.kinetics is not None
+    text = export.to_sbml(m, c, patient=1)
+    errors, warnings = _problems(text)
+    assert errors == []
+    assert warnings == 0
+    model = libsbml.readSBMLFromString(text).getModel()
+    ids, values = export.sbml_parameter_table(m, c)
+    row = dict(zip(ids, values[1], strict=True))
+    for pid in ("tau_NIS_silencing", "m_NIS_silencing__SLC5A5_mRNA", "clampval_TSH"):
+        assert model.getParameter(pid).getValue() == pytest.approx(row[pid])
+
+
+def test_sbml_extension_adds_rules_and_rejects_unknown_targets() -> None:
+    from rairlab.network.export._xml import apply, ci
+    from rairlab.network.export._xml import cn as xcn
+
+    m = compile_model()
+    ext = export.SbmlExtension(
+        parameters={"gain": (0.5, "dimensionless")},
+        assignments={"bias_BRAF": apply("times", ci("gain"), xcn(0.2, "dimensionless"))},
+        rates={"memo": (0.0, "dimensionless", apply("minus", ci("RAS"), ci("memo")))},
+    )
+    text = export.to_sbml(m, extension=ext)
+    doc = libsbml.readSBMLFromString(text)
+    model = doc.getModel()
+    assert model.getParameter("bias_BRAF").getConstant() is False
+    assert model.getAssignmentRuleByVariable("bias_BRAF") is not None
+    assert model.getRateRuleByVariable("memo") is not None
+    errors, _ = _problems(text)
+    assert errors == []
+    bad = export.SbmlExtension(assignments={"nope": ci("gain")})
+    with pytest.raises(InvalidValueError, match="nope"):
+        export.to_sbml(m, extension=bad)
 
 
 def test_sbml_initial_states_and_patient_defaults() -> None:

@@ -6,10 +6,12 @@ used with their reason. :func:`load_problem` names the fitted numbers of the dat
 files. :func:`calibrate` fits them (multi-start CMA-ES on the binomial likelihood,
 common random numbers), maps its likelihood-ratio confidence set, scores the network's model
 variants and writes a fitted parameter set; :func:`validate` compares the shipped
-fitted set with every target. Research use only.
+fitted set with every target; :func:`export_petab` writes the problem's
+representative-patient reduction in PEtab. Research use only.
 """
 
 from rairlab.calibration._fit import calibrate, evaluate_many
+from rairlab.calibration._petab import PETAB_ENDPOINTS, PetabProblem, export_petab, petab_problem
 from rairlab.calibration._problem import FittedParameter, Problem, load_problem, prior_value
 from rairlab.calibration._result import (
     assess,
@@ -22,9 +24,11 @@ from rairlab.calibration._targets import Exclusion, Observation, Target, Targets
 from rairlab.calibration._validate import validate
 
 __all__ = [
+    "PETAB_ENDPOINTS",
     "Exclusion",
     "FittedParameter",
     "Observation",
+    "PetabProblem",
     "Problem",
     "Target",
     "Targets",
@@ -32,8 +36,10 @@ __all__ = [
     "calibrate",
     "confidence_threshold",
     "evaluate_many",
+    "export_petab",
     "load_problem",
     "load_targets",
+    "petab_problem",
     "prediction_interval",
     "prior_value",
     "simulate_targets",

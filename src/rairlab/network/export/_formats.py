@@ -16,13 +16,13 @@ from rairlab.network.export._sbml_qual import to_sbml_qual
 __all__ = ["EXPORT_FORMATS", "export_model", "export_text"]
 
 EXPORT_FORMATS = ("sbml", "sbml-qual", "bnet")
-_LATER = {"petab": "PEtab exports the calibration problem and comes with rairlab.calibration"}
+_ELSEWHERE = {"petab": "the calibration problem: rairlab.calibration.export_petab"}
 
 
 def _check(fmt: str) -> str:
     key = fmt.strip().lower()
     if key not in EXPORT_FORMATS:
-        why = f" ({_LATER[key]}, not yet available)" if key in _LATER else ""
+        why = f" ({key} is {_ELSEWHERE[key]})" if key in _ELSEWHERE else ""
         raise InvalidValueError("export format", fmt, f"one of {', '.join(EXPORT_FORMATS)}{why}")
     return key
 
@@ -33,7 +33,7 @@ def export_text(model: CompiledModel, fmt: str, data: NetworkData | None = None)
     Raises
     ------
     InvalidValueError
-        For any other format (``petab`` included: it is not available yet).
+        For any other format (``petab`` included: see :func:`rairlab.calibration.export_petab`).
 
     Examples
     --------
