@@ -7,8 +7,8 @@ pickles (Dask ships errors between processes).
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
@@ -19,6 +19,8 @@ __all__ = [
     "RairlabError",
     "UnknownNameError",
     "close_matches",
+    "edit_distance",
+    "similarity",
 ]
 
 
@@ -47,18 +49,119 @@ def _rebuild(cls: type[RairlabError], state: dict[str, Any]) -> RairlabError:
     return obj
 
 
-def close_matches(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
-    """Return up to `n` entries of `choices` that resemble `name` (case-insensitive).
+_IGNORED = re.compile(r"[\s\-\u2010-\u2015_]+")
+
+
+def _fold(name: str) -> str:
+    """Compare form of a name: case-folded, without spaces, hyphens or underscores."""
+    return _IGNORED.sub("", name).casefold()
+
+
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Optimal-string-alignment (restricted Damerau-Levenshtein) distance between `a` and `b`.
+
+    Insertions, deletions, substitutions and transpositions of two adjacent
+    characters each cost 1. With `limit`, any distance above it is returned as
+    ``limit + 1`` (the rows stop early), which keeps a scan of many names fast.
+
+    References
+    ----------
+    Damerau F. J. (1964), A technique for computer detection and correction of
+    spelling errors, Commun. ACM 7:171-176, doi:10.1145/363958.363994.
+
+    Examples
+    --------
+    >>> edit_distance("dabrafinib", "dabrafenib")
+    1
+    >>> edit_distance("tarmetinib", "trametinib")
+    1
+    """
+    if limit is not None and abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous: list[int] = []
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        before, previous, row = previous, row, [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            best = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                best = min(best, before[j - 2] + 1)
+            row[j] = best
+        if limit is not None and min(row) > limit:
+            return limit + 1
+    return row[-1]
+
+
+def similarity(a: str, b: str) -> float:
+    """Normalized edit similarity in [0, 1]: ``1 - edit_distance / longer length``.
+
+    Names are compared case-folded and without spaces, hyphens or underscores,
+    so ``"GSK-2118436"`` and ``"gsk2118436"`` score 1.
+
+    Examples
+    --------
+    >>> similarity("Dabrafinib", "dabrafenib")
+    0.9
+    >>> similarity("GSK-2118436", "gsk 2118436")
+    1.0
+    """
+    fa, fb = _fold(a), _fold(b)
+    longest = max(len(fa), len(fb))
+    return 1.0 - edit_distance(fa, fb) / longest if longest else 1.0
+
+
+def close_matches(
+    name: str,
+    choices: Iterable[str],
+    n: int = 3,
+    *,
+    cutoff: float = 0.7,
+    synonyms: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Return up to `n` names that resemble `name`, the most similar first.
+
+    Similarity is the normalized optimal-string-alignment distance of
+    :func:`similarity` (case-folded; spaces, hyphens and underscores ignored);
+    names scoring below `cutoff` are left out, and ties keep the order of
+    `choices`.
+
+    Parameters
+    ----------
+    name
+        The name as the user wrote it.
+    choices
+        The accepted names; each is suggested as written.
+    n
+        The most names to return.
+    cutoff
+        The least similarity, in [0, 1], of a suggestion.
+    synonyms
+        Other spellings mapped to the name to suggest for them (``{"Tafinlar":
+        "dabrafenib"}``): a spelling close to `name` suggests its target, once.
 
     Examples
     --------
     >>> close_matches("dabrafinib", ["dabrafenib", "trametinib", "sorafenib"])
     ['dabrafenib']
+    >>> close_matches("tafinlr", ["dabrafenib"], synonyms={"Tafinlar": "dabrafenib"})
+    ['dabrafenib']
     """
-    choices = list(choices)
-    lowered = {c.lower(): c for c in choices}
-    hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.75)
-    return [lowered[h] for h in hits]
+    target = _fold(name)
+    spellings = [(c, c) for c in choices] + list((synonyms or {}).items())
+    best: dict[str, float] = {}
+    for spelling, suggestion in spellings:
+        folded = _fold(spelling)
+        longest = max(len(target), len(folded))
+        if not longest:
+            continue
+        limit = int((1.0 - cutoff) * longest + 1e-9)
+        score = 1.0 - edit_distance(target, folded, limit) / longest
+        if score >= cutoff and score > best.get(suggestion, -1.0):
+            best[suggestion] = score
+    order = {s: i for i, s in enumerate(dict.fromkeys(s for _, s in spellings))}
+    ranked = sorted(best, key=lambda s: (-best[s], order[s]))
+    return ranked[:n]
 
 
 class UnknownNameError(RairlabError, LookupError):
@@ -77,6 +180,9 @@ class UnknownNameError(RairlabError, LookupError):
     also
         Names to suggest before the close spelling matches (e.g. found from a part
         of `name`).
+    synonyms
+        Other spellings of accepted names, mapped to the name to suggest
+        (``{"Tafinlar": "dabrafenib"}``; see :func:`close_matches`).
     """
 
     def __init__(
@@ -86,11 +192,13 @@ class UnknownNameError(RairlabError, LookupError):
         choices: Iterable[str] = (),
         hint: str | None = None,
         also: Iterable[str] = (),
+        synonyms: Mapping[str, str] | None = None,
     ) -> None:
         choices = list(choices)
         self.kind = kind
         self.name = name
-        self.suggestions = list(dict.fromkeys([*also, *close_matches(name, choices)]))[:3]
+        close = close_matches(name, choices, synonyms=synonyms)
+        self.suggestions = list(dict.fromkeys([*also, *close]))[:3]
         msg = f"Unknown {kind} {name!r}."
         if self.suggestions:
             msg += " Did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"

@@ -51,7 +51,8 @@ def _one_line_exit_2(capsys: pytest.CaptureFixture[str], args: list[str]) -> str
         (["--gene", ""], "Invalid gene ''"),
         (["--trial", ""], "Invalid trial ''"),
         (["--alteration", "wild type"], "names none"),
-        (["--alteration", ";;"], "names none"),
+        (["--alteration", ";;"], "empty: give alterations"),
+        (["--alteration", "HRAS p.Q61"], "e.g. 'HRAS p.Q61R'"),
         (["--alteration", "☃💥"], "'☃💥'"),
         (["--alteration", "XYZ1 V600E"], "Did you mean 'BRAF p.V600E'?"),
         (["--gene", "ß"], "Unknown gene 'ß'"),
@@ -82,6 +83,25 @@ def test_bad_path_is_one_line_exit_2(
     if where == "file":
         path.write_text("x: 1\n", encoding="utf-8")
     assert str(path) in _one_line_exit_2(capsys, [*command, "--path", str(path)])
+
+
+def test_long_alteration_fails_with_a_short_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """The bug: 100 KB of --alteration took over a minute and its error echoed all of it."""
+    err = _one_line_exit_2(capsys, ["evidence", "--alteration", "V600E " * 20_000])
+    assert "at most 1,000 characters" in err
+    assert len(err) < 200
+
+
+@pytest.mark.parametrize("content", [{}, {"passwd": "root:x:0:0\n", "hosts": "127.0.0.1\n"}])
+def test_folder_that_is_no_knowledge_base_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: dict[str, str]
+) -> None:
+    """The bug: ``--path /etc`` answered that the alteration was unknown."""
+    for name, text in content.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    err = _one_line_exit_2(capsys, ["evidence", "--path", str(tmp_path), "--alteration", "V600E"])
+    assert f"{tmp_path}: not a knowledge base" in err
+    assert "Unknown alteration" not in err
 
 
 def test_broken_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,6 +31,15 @@ def _drop(field: str, value: str) -> Callable[[Any], Any]:
     return lambda data: [r for r in data if r.get(field) != value]
 
 
+SYNONYMS = "drug_names/synonyms.yaml"
+
+
+def _add_name(agent: str, name: str, source: str = "fda") -> Callable[[Any], None]:
+    """Give `agent` one more name in drug_names/synonyms.yaml."""
+    entry = {"name": name, "kind": "brand", "source": source, "ref": "a label"}
+    return lambda data: next(r for r in data if r["agent"] == agent)["names"].append(entry)
+
+
 # (check, file, edit, severity, record, text expected in the message)
 FAULTS: list[tuple[str, str, Callable[[Any], Any], str, str | None, str]] = [
     ("check_missing_files", "facts.yaml", lambda d: None, "error", None, "missing"),
@@ -89,6 +98,22 @@ FAULTS: list[tuple[str, str, Callable[[Any], Any], str, str | None, str]] = [
      "is shared"),
     ("check_node_name_clashes", "genes.yaml", _set("SLC5A5", aliases=["NIS", "cAMP"]),
      "warning", "SLC5A5", "also names entity camp"),
+    ("check_synonyms", SYNONYMS, lambda d: d[0].update(agent="DRG-999"), "error", "DRG-999",
+     "unknown agent DRG-999"),
+    ("check_synonyms", SYNONYMS, _add_name("DRG-018", "Tafinlar"), "error", "DRG-016",
+     "'Tafinlar' is listed for several agents: DRG-016, DRG-018"),
+    ("check_synonyms", SYNONYMS, _add_name("DRG-017", "AZD-6244"), "error", "DRG-017",
+     "'AZD-6244' is listed for several agents: DRG-017, DRG-018"),
+    ("check_synonyms", SYNONYMS, _add_name("DRG-016", "Trametinib"), "error", "DRG-016",
+     "'Trametinib' is already a name of DRG-017"),
+    ("check_synonyms", SYNONYMS, _add_name("DRG-018", "MEK inhibitors"), "error", "DRG-018",
+     "is already a name of DRG-090"),
+    ("check_synonyms", SYNONYMS, _add_name("DRG-016", "Mekinst", source="rxnorm"), "error",
+     "DRG-016", "unknown source key 'rxnorm'"),
+    ("check_synonyms", SYNONYMS, _add_name("DRG-016", "gsk-2118436"), "warning", "DRG-016",
+     "repeats a name agents.yaml gives it"),
+    ("check_synonyms", "drug_names/sources.yaml", _dup_first, "error", "fda",
+     "key 'fda' appears 2 times"),
 ]  # fmt: skip
 
 

@@ -74,9 +74,16 @@ def test_missing_folder_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_missing_files_are_listed_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "references.yaml").write_text("- {key: a2020, citation: A 2020}\n", "utf-8")
     kb = load_knowledge(tmp_path)
     assert "genes.yaml" in kb.missing_files
     assert kb.genes == ()
+
+
+def test_folder_without_record_files_is_no_knowledge_base(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a record file\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"not a knowledge base: none of source\.yaml"):
+        load_knowledge(tmp_path)
 
 
 @pytest.mark.parametrize("name", ["dabrafenib", "Dabrafenib", " DABRAFENIB ", "GSK2118436",

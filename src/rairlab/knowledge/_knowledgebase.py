@@ -1,6 +1,7 @@
 """The in-memory knowledge base: immutable record collections with indexes and lookups.
 
-Lookups are case-insensitive, accept the aliases the records list, and raise
+Lookups are case-insensitive, accept the aliases the records list (for agents
+also the brand names, codes and other names of ``drug_names/``), and raise
 :class:`~rairlab.errors.UnknownNameError` with close matches for names that
 are not known.
 """
@@ -8,7 +9,7 @@ are not known.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
@@ -18,6 +19,7 @@ from rairlab.errors import InvalidValueError, UnknownNameError
 from rairlab.knowledge._schemas import (
     Agent,
     AgentKind,
+    AgentNames,
     Alteration,
     AlterationType,
     Biomarker,
@@ -25,15 +27,18 @@ from rairlab.knowledge._schemas import (
     Fact,
     Gene,
     Interaction,
+    NameSource,
     Outcome,
     Reference,
     Source,
+    Synonym,
     Trial,
 )
 
-__all__ = ["KnowledgeBase", "name_key"]
+__all__ = ["KnowledgeBase", "compact_key", "name_key"]
 
 _SPACES = re.compile(r"\s+")
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_]+")
 
 
 def name_key(name: str) -> str:
@@ -47,12 +52,28 @@ def name_key(name: str) -> str:
     return _SPACES.sub(" ", name.strip()).casefold()
 
 
-def _index(pairs: Iterable[tuple[str, Any]]) -> Mapping[str, Any]:
+def compact_key(name: str) -> str:
+    """Looser key for agent names: case-folded, without spaces, hyphens or underscores.
+
+    A code is typed many ways (``GSK2118436``, ``GSK-2118436``, ``gsk 2118436``);
+    `find_agent` tries this key when the exact `name_key` finds nothing.
+
+    Examples
+    --------
+    >>> compact_key("BAY 43-9006")
+    'bay439006'
+    """
+    return _SEPARATORS.sub("", name).casefold()
+
+
+def _index(
+    pairs: Iterable[tuple[str, Any]], key: Callable[[str], str] = name_key
+) -> Mapping[str, Any]:
     """First record wins for a name (duplicates are reported by `lint`)."""
     out: dict[str, Any] = {}
     for name, record in pairs:
         if name:
-            out.setdefault(name_key(name), record)
+            out.setdefault(key(name), record)
     return MappingProxyType(out)
 
 
@@ -89,6 +110,8 @@ class KnowledgeBase:
     trials: tuple[Trial, ...] = ()
     outcomes: tuple[Outcome, ...] = ()
     facts: tuple[Fact, ...] = ()
+    name_sources: tuple[NameSource, ...] = ()
+    synonyms: tuple[AgentNames, ...] = ()
     missing_files: tuple[str, ...] = ()
     origin: str = "<memory>"
 
@@ -119,14 +142,36 @@ class KnowledgeBase:
             + [(a, e) for e in self.entities for a in e.aliases]
         )
 
-    @cached_property
-    def _agents(self) -> Mapping[str, Agent]:
-        return _index(
+    def _agent_names(self) -> list[tuple[str, Agent]]:
+        """Every (name, agent): the review's names first, then the names of ``drug_names/``."""
+        by_id = {a.id: a for a in self.agents}
+        return (
             [(a.name, a) for a in self.agents]
             + [(a.id, a) for a in self.agents]
             + [(a.display_name or "", a) for a in self.agents]
             + [(x, a) for a in self.agents for x in a.aliases]
+            + [
+                (s.name, by_id[rec.agent])
+                for rec in self.synonyms
+                if rec.agent in by_id
+                for s in rec.names
+            ]
         )
+
+    @cached_property
+    def _agents(self) -> Mapping[str, Agent]:
+        return _index(self._agent_names())
+
+    @cached_property
+    def _agents_compact(self) -> Mapping[str, Agent]:
+        return _index(self._agent_names(), compact_key)
+
+    @cached_property
+    def _synonyms(self) -> Mapping[str, tuple[Synonym, ...]]:
+        out: dict[str, tuple[Synonym, ...]] = {}
+        for rec in self.synonyms:
+            out[rec.agent] = out.get(rec.agent, ()) + rec.names
+        return MappingProxyType(out)
 
     @cached_property
     def _trials(self) -> Mapping[str, Trial]:
@@ -195,21 +240,58 @@ class KnowledgeBase:
         return self._entities.get(name_key(name))
 
     def find_agent(self, name: str) -> Agent | None:
-        """The agent with this name, display name, alias or id (case-insensitive), or ``None``."""
-        return self._agents.get(name_key(name))
+        """The agent with this name, display name, alias, id or synonym, or ``None``.
 
-    def agent(self, name: str) -> Agent:
-        """The agent (drug, class, preparation...) with this name, alias or id.
+        Case is ignored; so are spaces, hyphens and underscores when the name as
+        written matches nothing (``gsk 2118436`` finds dabrafenib through
+        ``GSK2118436``). Synonyms are the brand names, codes and other names of
+        ``drug_names/synonyms.yaml``.
+
+        Examples
+        --------
+        >>> from rairlab.knowledge import load_knowledge
+        >>> load_knowledge().find_agent("Tafinlar").name
+        'dabrafenib'
+        """
+        return self._agents.get(name_key(name)) or self._agents_compact.get(compact_key(name))
+
+    def synonyms_of(self, agent: Agent) -> tuple[Synonym, ...]:
+        """The names of `agent` from outside the review (brand names, codes, ...), with sources."""
+        return self._synonyms.get(agent.id, ())
+
+    def name_source(self, key: str) -> NameSource:
+        """The source of drug names with this key (``drug_names/sources.yaml``).
 
         Raises
         ------
         UnknownNameError
-            With close matches, e.g. ``'dabrafinib'`` suggests ``'dabrafenib'``.
+            If no name source has this key.
+        """
+        for source in self.name_sources:
+            if source.key == key.strip():
+                return source
+        raise UnknownNameError("name source", key, [s.key for s in self.name_sources])
+
+    def agent(self, name: str) -> Agent:
+        """The agent (drug, class, preparation...) with this name, alias, id or synonym.
+
+        Raises
+        ------
+        UnknownNameError
+            With close matches among every name and synonym, each suggested by
+            its agent's canonical name: ``'dabrafinib'`` and ``'Tafinlr'`` both
+            suggest ``'dabrafenib'``.
         """
         agent = self.find_agent(name)
         if agent is None:
-            choices = [a.name for a in self.agents] + [x for a in self.agents for x in a.aliases]
-            raise UnknownNameError("drug", name, choices, hint="rairlab evidence --list agents")
+            names = {n: a.name for n, a in self._agent_names() if n and n != a.id}
+            raise UnknownNameError(
+                "drug",
+                name,
+                [a.name for a in self.agents],
+                hint="rairlab evidence --list agents",
+                synonyms=names,
+            )
         return agent
 
     def find_trial(self, name: str) -> Trial | None:

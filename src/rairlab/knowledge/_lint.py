@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rairlab.knowledge._genotype import _key as alteration_key
-from rairlab.knowledge._knowledgebase import KnowledgeBase, name_key
-from rairlab.knowledge._loader import KINDS, _resolve_root, read_all
+from rairlab.knowledge._knowledgebase import KnowledgeBase, compact_key, name_key
+from rairlab.knowledge._loader import KINDS, NAME_KINDS, NAMES_FOLDER, _resolve_root, read_all
 from rairlab.knowledge._schemas import AgentKind, Alteration, AlterationType
 
 __all__ = ["CHECKS", "Problem", "lint"]
@@ -345,6 +345,9 @@ def check_node_name_clashes(kb: KnowledgeBase) -> list[Problem]:
         for n in (a.id, a.name, a.display_name or "", *a.aliases):
             if n:
                 owners[name_key(n)].setdefault("agents", a.id)
+    for rec in kb.synonyms:
+        for syn in rec.names:
+            owners[name_key(syn.name)].setdefault("agents", rec.agent)
     genes = {g.symbol: g for g in kb.genes}
     out: list[Problem] = []
     for name, kinds in sorted(owners.items()):
@@ -352,6 +355,57 @@ def check_node_name_clashes(kb: KnowledgeBase) -> list[Problem]:
             others = ", ".join(f"{_SINGULAR[k]} {rid}" for k, rid in kinds.items() if k != "genes")
             msg = f"name {name!r} also names {others}; node_id({name!r}) returns the gene"
             out.append(_err("genes", genes[kinds["genes"]], msg, "warning"))
+    return out
+
+
+_NAMES_FILES = {k.attr: f"{NAMES_FOLDER}/{k.filename}" for k in NAME_KINDS}
+_SYNONYMS_FILE, _NAME_SOURCES_FILE = _NAMES_FILES["synonyms"], _NAMES_FILES["name_sources"]
+
+
+def check_synonyms(kb: KnowledgeBase) -> list[Problem]:
+    """Names of ``drug_names/synonyms.yaml`` name one agent each: the agent exists, the
+    source key is in ``drug_names/sources.yaml`` (keys unique), and no name is another
+    agent's review name or synonym, even ignoring case, spaces and hyphens (the keys of
+    `find_agent`); a name that repeats the agent's own review name is a warning."""
+    out: list[Problem] = []
+    agents = {a.id for a in kb.agents}
+    keys = Counter(src.key for src in kb.name_sources)
+    out += [
+        Problem("error", _NAME_SOURCES_FILE, key, f"key {key!r} appears {n} times")
+        for key, n in keys.items()
+        if n > 1
+    ]
+    review: dict[str, set[str]] = defaultdict(set)
+    for a in kb.agents:
+        for n in (a.id, a.name, a.display_name or "", *a.aliases):
+            if n:
+                review[compact_key(n)].add(a.id)
+    listed: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for rec in kb.synonyms:
+        found: list[tuple[Severity, str]] = []
+        if rec.agent not in agents:
+            found.append(("error", f"agent: unknown agent {rec.agent}"))
+        for syn in rec.names:
+            key = compact_key(syn.name)
+            listed[key].append((rec.agent, syn.name))
+            if syn.source not in keys:
+                msg = f"{syn.name!r}: unknown source key {syn.source!r} (see {_NAME_SOURCES_FILE})"
+                found.append(("error", msg))
+            others = sorted(review[key] - {rec.agent})
+            if others:
+                found.append(("error", f"{syn.name!r} is already a name of {', '.join(others)}"))
+            elif rec.agent in review[key]:
+                found.append(("warning", f"{syn.name!r} repeats a name agents.yaml gives it"))
+        out += [Problem(sev, _SYNONYMS_FILE, rec.agent, msg) for sev, msg in found]
+    for entries in listed.values():
+        holders = list(dict.fromkeys(agent for agent, _ in entries))
+        first, name = entries[0]
+        if len(holders) > 1:
+            msg = f"{name!r} is listed for several agents: {', '.join(holders)}"
+            out.append(Problem("error", _SYNONYMS_FILE, first, msg))
+        elif len(entries) > 1:
+            msg = f"{name!r} is listed {len(entries)} times"
+            out.append(Problem("warning", _SYNONYMS_FILE, first, msg))
     return out
 
 
@@ -368,6 +422,7 @@ CHECKS: tuple[Callable[[KnowledgeBase], list[Problem]], ...] = (
     check_agent_links,
     check_name_collisions,
     check_node_name_clashes,
+    check_synonyms,
 )
 
 

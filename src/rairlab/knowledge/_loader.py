@@ -26,25 +26,29 @@ from rairlab.knowledge._cache import cached_parse
 from rairlab.knowledge._knowledgebase import KnowledgeBase
 from rairlab.knowledge._schemas import (
     Agent,
+    AgentNames,
     Alteration,
     Biomarker,
     Entity,
     Fact,
     Gene,
     Interaction,
+    NameSource,
     Outcome,
     Reference,
     Source,
     Trial,
 )
 
-__all__ = ["DEFAULT_SOURCE", "KINDS", "RecordKind", "load_knowledge"]
+__all__ = ["DEFAULT_SOURCE", "KINDS", "NAME_KINDS", "RecordKind", "load_knowledge"]
 
 # libyaml's C parser when PyYAML was built with it; the pure-Python one reads the same.
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DEFAULT_SOURCE = "liu2023"
 SOURCE_FILE = "source.yaml"
+#: Folder of agent names from outside the source (brand names, codes), beside or inside it.
+NAMES_FOLDER = "drug_names"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,12 @@ class RecordKind:
     model: type[BaseModel]
     id_field: str
 
+
+#: The files of the names folder; both optional.
+NAME_KINDS: tuple[RecordKind, ...] = (
+    RecordKind("name_sources", "sources.yaml", NameSource, "key"),
+    RecordKind("synonyms", "synonyms.yaml", AgentNames, "agent"),
+)
 
 KINDS: tuple[RecordKind, ...] = (
     RecordKind("references", "references.yaml", Reference, "key"),
@@ -170,6 +180,49 @@ def read_source(root: Traversable) -> tuple[Source | None, list[DataFileError]]:
         return None, [DataFileError(where, f"record {data.get('key', '?')}: {_describe(exc)}")]
 
 
+def names_root(root: Traversable) -> Traversable | None:
+    """The folder of agent names from outside the source, or ``None``.
+
+    A knowledge-base folder may hold its own ``drug_names/``; the shipped source
+    uses the shipped ``data/drug_names`` (the names are not the review's, so they
+    live beside its folder, not in it).
+    """
+    own = root / NAMES_FOLDER
+    if own.is_dir():
+        return own
+    if _same_folder(root, default_data_root()):
+        return files("rairlab.knowledge") / "data" / NAMES_FOLDER
+    return None
+
+
+def _same_folder(a: Traversable, b: Traversable) -> bool:
+    """Whether two folders are one (``--path`` may name the shipped folder relatively)."""
+    if isinstance(a, Path) and isinstance(b, Path):
+        return a.resolve() == b.resolve()
+    return str(a) == str(b)
+
+
+def read_names(root: Traversable) -> tuple[dict[str, tuple[Any, ...]], list[DataFileError]]:
+    """Read the names folder of `root` (see `names_root`): name sources and agent synonyms.
+
+    Returns
+    -------
+    contents, errors
+        ``{"name_sources": ..., "synonyms": ...}`` (empty tuples without the
+        folder or its files) and one error per invalid record or file.
+    """
+    folder = names_root(root)
+    contents: dict[str, tuple[Any, ...]] = {kind.attr: () for kind in NAME_KINDS}
+    errors: list[DataFileError] = []
+    if folder is None:
+        return contents, errors
+    for kind in NAME_KINDS:
+        records, errs, _present = read_kind(folder, kind)
+        contents[kind.attr] = records
+        errors += errs
+    return contents, errors
+
+
 def _where(root: Traversable, filename: str) -> str:
     return str(Path(str(root)) / filename)
 
@@ -182,8 +235,9 @@ def read_all(
     Returns
     -------
     contents, errors, missing
-        Keyword arguments for :class:`KnowledgeBase` (``source`` and one tuple per
-        record kind), every file/record error, and the record files that are absent.
+        Keyword arguments for :class:`KnowledgeBase` (``source``, one tuple per
+        record kind, and the names folder's ``name_sources`` and ``synonyms``),
+        every file/record error, and the record files that are absent.
     """
     contents: dict[str, Any] = {}
     errors: list[DataFileError] = []
@@ -197,6 +251,9 @@ def read_all(
         errors += errs
         if not present:
             missing.append(kind.filename)
+    names, errs = read_names(root)
+    contents.update(names)
+    errors += errs
     return contents, errors, tuple(missing)
 
 
@@ -232,7 +289,8 @@ def load_knowledge(path: str | os.PathLike[str] | Traversable | None = None) -> 
     DataFileError
         For the first malformed file or record, naming file, line, record id and field.
     InputFileError
-        If `path` is not a folder.
+        If `path` is not a folder, or holds none of the record files (so it is no
+        knowledge base).
 
     Examples
     --------
@@ -242,7 +300,13 @@ def load_knowledge(path: str | os.PathLike[str] | Traversable | None = None) -> 
     """
     if path is None:
         return _load_default()
-    return _load(_resolve_root(path))
+    root = _resolve_root(path)
+    names = (SOURCE_FILE, *(kind.filename for kind in KINDS))
+    if not any((root / name).is_file() for name in names):
+        raise InputFileError(
+            root, f"not a knowledge base: none of {', '.join(names[:3])}, ... is in this folder"
+        )
+    return _load(root)
 
 
 @functools.cache

@@ -8,7 +8,7 @@ record at a time (types, enums, unknown keys); consistency *between* records
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -40,6 +40,7 @@ from rairlab.knowledge._vocab import (
 __all__ = [
     "Agent",
     "AgentKind",
+    "AgentNames",
     "Alteration",
     "AlterationType",
     "Approval",
@@ -58,6 +59,8 @@ __all__ = [
     "InteractionEffect",
     "Level",
     "Mention",
+    "NameKind",
+    "NameSource",
     "Outcome",
     "Prevalence",
     "RaiAssociation",
@@ -67,6 +70,7 @@ __all__ = [
     "Source",
     "Statement",
     "StudyType",
+    "Synonym",
     "Trial",
     "effect_sign",
     "evidence_level",
@@ -277,6 +281,42 @@ class Agent(_Record):
     def label(self) -> str:
         """The name to show people (`display_name`, else `name`)."""
         return self.display_name or self.name
+
+
+NameKind = Literal["inn", "brand", "code", "abbreviation", "chemical"]
+"""Kinds of agent names from outside the review: nonproprietary name (INN, USAN),
+regulator-approved brand name, research code, abbreviation, chemical name."""
+
+
+class NameSource(_Record):
+    """A register, vocabulary or label that drug names come from (``drug_names/sources.yaml``)."""
+
+    key: Text
+    citation: Text
+    url: str | None = None
+    note: str | None = None
+
+
+class Synonym(_Record):
+    """One name of an agent from outside the review, with where it is attested.
+
+    `source` is a key of ``drug_names/sources.yaml``; `ref` locates the name in
+    it (the label's title and application number, the vocabulary's entry).
+    """
+
+    name: Text
+    kind: NameKind
+    source: Text
+    ref: Text
+    note: str | None = None
+
+
+class AgentNames(_Record):
+    """Names of one agent besides the review's own (``drug_names/synonyms.yaml``)."""
+
+    agent: Text
+    names: tuple[Synonym, ...] = Field(min_length=1)
+    note: str | None = None
 
 
 class Mention(_Record):
