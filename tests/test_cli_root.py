@@ -31,7 +31,8 @@ def test_console_script_runs_as_a_module() -> None:
 def test_json_output_is_strict_json_with_notice(capsys: pytest.CaptureFixture[str]) -> None:
     from rairlab.cli._output import emit
 
-    emit({"x": float("inf")}, True, lambda console: None)
+    emit({"x": float("inf"), "x_note": "no limit"}, True, lambda console: None)
     payload = json.loads(capsys.readouterr().out)
     assert payload["x"] is None
+    assert payload["x_note"] == "no limit"
     assert payload["notice"] == rairlab.RESEARCH_USE_NOTICE

@@ -61,7 +61,7 @@ def test_options_variant_env_and_time_course(capsys):
         (["--drug", "dabrafinib"], "dabrafenib"),
         (["--env", "tgfb"], "KEY=VALUE"),
         (["--variant", "nope"], "model variant"),
-        (["--tsh", "high"], "--env tsh"),
+        (["--tsh", "high"], "Invalid --tsh 'high': expected one of suppressed, normal,"),
         (["--genotype", "BRAFX"], "Unknown alteration"),
         (["--env", "acidity=1"], "environment key"),
         (["--env", "tgfb=2"], "[0, 1]"),
@@ -142,5 +142,5 @@ def test_negative_population_seed_is_one_line(capsys):
     """Regression: --seed -1 ended in a NumPy traceback."""
     assert main(["simulate", "--population", "5", "--seed", "-1"]) == 2
     err = capsys.readouterr().err.strip()
-    assert "Invalid seed -1" in err
+    assert "Invalid --seed -1" in err
     assert "\n" not in err

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from rairlab._io import check_output_dir
 from rairlab.cli._output import JSON_OPTION, emit, progress_bar
 from rairlab.errors import InvalidValueError
 
@@ -55,6 +56,7 @@ def calibrate(
     Writes OUT/calibration.json (estimates, target table, cross-validation, variant
     scores) and OUT/fitted.yaml (a parameter set to ship in rairlab/data/). Research use only.
     """
+    check_output_dir(out, "--out")
     from rairlab.calibration import calibrate as run
     from rairlab.calibration import load_problem
 

@@ -32,6 +32,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from rairlab._io import check_output_dir
 from rairlab.biokinetics import iodide_model
 from rairlab.cli._output import JSON_OPTION, emit
 from rairlab.dosimetry import (
@@ -207,6 +208,8 @@ def demo(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run the main job on the embedded defaults: a virtual trial, then genotype + drugs → dose."""
+    if out is not None:
+        check_output_dir(out, "--out")
     from rairlab.cli._trial import render_summary
 
     trial = run_demo_trial(out)

@@ -7,6 +7,7 @@ treatment decision.
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rairlab._io import optional_import, write_bytes
+from rairlab._io import check_output_file, optional_import, write_bytes
 from rairlab.cli._dose_voxel import voxel
 from rairlab.cli._output import JSON_OPTION, emit
 from rairlab.dosimetry import (
+    LIMITS,
     TAC_MODELS,
     LesionDose,
     blood_dosimetry,
@@ -36,6 +38,12 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 app.command("voxel")(voxel)
+
+
+def _shown(out: dict[str, Any], key: str, spec: str) -> str:
+    """``out[key]`` formatted, or its note where it is not a finite number."""
+    value = float(out[key])
+    return format(value, spec) if math.isfinite(value) else f"none ({out[f'{key}_note']})"
 
 
 def _plot(result: LesionDose, path: Path) -> None:
@@ -62,32 +70,50 @@ def _plot(result: LesionDose, path: Path) -> None:
 def lesion(
     nuclide: str = typer.Option(..., "--nuclide", help="Measured nuclide, e.g. I-124."),
     measurements: Path = typer.Option(
-        ..., "--measurements", help="CSV: time_h plus activity_mbq, percent_ia or activity+unit."
+        ...,
+        "--measurements",
+        help="CSV: time_h plus activity_mbq, percent_ia or activity+unit. "
+        f"Times in {LIMITS.time_h.interval}, at least {LIMITS.time_step_h:g} h apart; "
+        "activities >= 0, not above the undecayed administered activity, at least one > 0.",
     ),
-    mass_g: float = typer.Option(..., "--mass-g", help="Lesion mass (g, unit density)."),
+    mass_g: float = typer.Option(
+        ..., "--mass-g", help=f"Lesion mass (g, unit density), in {LIMITS.mass_g.interval}."
+    ),
     administered_mbq: float | None = typer.Option(
-        None, "--administered-mbq", help="Administered activity of the measured nuclide (MBq)."
+        None,
+        "--administered-mbq",
+        help="Administered activity of the measured nuclide (MBq), "
+        f"in {LIMITS.activity_mbq.interval}.",
     ),
     predict: str | None = typer.Option(
         None, "--predict", help="Therapy nuclide to predict from the data, e.g. I-131."
     ),
     target_gy: float | None = typer.Option(
-        None, "--target-gy", help="Target lesion dose (Gy); default 20 (NCT02152995)."
+        None,
+        "--target-gy",
+        help=f"Target lesion dose (Gy), in {LIMITS.target_dose_gy.interval}; "
+        "default 20 (NCT02152995).",
     ),
     max_activity_mbq: float | None = typer.Option(
-        None, "--max-activity-mbq", help="Maximum activity (MBq); default 11100 (300 mCi)."
+        None,
+        "--max-activity-mbq",
+        help=f"Maximum activity (MBq), in {LIMITS.activity_mbq.interval}; default 11100 (300 mCi).",
     ),
     recovery: float = typer.Option(
-        1.0, "--recovery", help="Partial-volume recovery coefficient in (0, 1]."
+        1.0,
+        "--recovery",
+        help=f"Partial-volume recovery coefficient, in {LIMITS.recovery.interval}.",
     ),
     model: str = typer.Option("auto", "--model", help="auto, mono, bi, biexp or trapezoid."),
-    plot: Path | None = typer.Option(None, "--plot", help="Draw the fitted curves to FILE.png."),
+    plot: str | None = typer.Option(None, "--plot", help="Draw the fitted curves to FILE.png."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Lesion dose per GBq, activity for a target dose and eligibility (sphere model).
 
     Research use only: not a treatment decision.
     """
+    # a str, not a Path: Path("x/") would silently drop the slash that says "a folder"
+    plot_path = None if plot is None else check_output_file(plot, "--plot", (".png",))
     if model != "auto" and model not in TAC_MODELS:
         raise InvalidValueError("--model", model, "auto, " + ", ".join(TAC_MODELS))
     data = read_measurements(measurements, administered_mbq)
@@ -101,8 +127,8 @@ def lesion(
         recovery=recovery,
         model=model,
     )
-    if plot is not None:
-        _plot(result, plot)
+    if plot_path is not None:
+        _plot(result, plot_path)
     out = result.to_dict()
 
     def render(console: Console) -> None:
@@ -112,12 +138,16 @@ def lesion(
         best = result.analysis.best
         rows: list[tuple[str, Any]] = [
             ("model (chosen)", result.analysis.chosen),
-            ("residence time (h)", f"{best.tia_h:.4g} ± {best.tia_sd_h:.2g}"),
+            (
+                "residence time (h)",
+                f"{best.tia_h:.4g}"
+                + (f" ± {best.tia_sd_h:.2g}" if math.isfinite(best.tia_sd_h) else ""),
+            ),
             (f"TIA for {result.tia_basis_mbq:g} MBq (MBq·h)", f"{out['tia_mbq_h']:.4g}"),
             ("dose per GBq (Gy/GBq)", f"{result.dose_gy_per_gbq:.4g}"),
             (
                 f"activity for {result.target_gy:g} Gy (MBq)",
-                f"{result.activity_for_target_mbq:.5g}",
+                _shown(out, "activity_for_target_mbq", ".5g"),
             ),
             (f"meets criterion (≤ {result.max_activity_mbq:g} MBq)", str(result.eligible)),
         ]
@@ -132,10 +162,14 @@ def blood(
     measurements: Path = typer.Option(
         ...,
         "--measurements",
-        help="CSV: time_h, blood_percent_ia_per_ml, whole_body_percent_ia (I-131).",
+        help="CSV: time_h, blood_percent_ia_per_ml, whole_body_percent_ia (I-131). "
+        f"Times in {LIMITS.time_h.interval}, at least {LIMITS.time_step_h:g} h apart; "
+        "values 0-100 %IA, at least one > 0 per column.",
     ),
     weight_kg: float | None = typer.Option(
-        None, "--weight-kg", help="Body weight (kg); default 70 (assumption)."
+        None,
+        "--weight-kg",
+        help=f"Body weight (kg), in {LIMITS.weight_kg.interval}; default 70 (assumption).",
     ),
     model: str = typer.Option("auto", "--model", help="auto, mono, biexp or trapezoid."),
     as_json: bool = JSON_OPTION,
@@ -155,11 +189,16 @@ def blood(
         table.add_column("quantity")
         table.add_column("value", justify="right")
         table.add_row("blood dose (Gy/GBq)", f"{result.dose_gy_per_gbq:.4g}")
-        table.add_row("activity for 2 Gy to blood (MBq)", f"{result.max_activity_blood_mbq:.5g}")
-        table.add_row("retained at 48 h (fraction)", f"{result.retained_fraction_48h:.3g}")
-        table.add_row("48-h retention limit (MBq)", f"{result.max_activity_retention_mbq:.5g}")
         table.add_row(
-            "48-h limit, lung metastases (MBq)", f"{result.max_activity_retention_lung_mbq:.5g}"
+            "activity for 2 Gy to blood (MBq)", _shown(out, "max_activity_blood_mbq", ".5g")
+        )
+        table.add_row("retained at 48 h (fraction)", f"{result.retained_fraction_48h:.3g}")
+        table.add_row(
+            "48-h retention limit (MBq)", _shown(out, "max_activity_retention_mbq", ".5g")
+        )
+        table.add_row(
+            "48-h limit, lung metastases (MBq)",
+            _shown(out, "max_activity_retention_lung_mbq", ".5g"),
         )
         console.print(table)
 

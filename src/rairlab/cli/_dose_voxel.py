@@ -5,23 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from rairlab._io import check_output_file
 from rairlab.cli._output import JSON_OPTION, emit
-from rairlab.dosimetry import dose_statistics, load_nifti, save_nifti, voxel_dose
+from rairlab.dosimetry import LIMITS, dose_statistics, load_nifti, save_nifti, voxel_dose
 from rairlab.errors import InputFileError, InvalidValueError
 
 __all__ = ["voxel"]
 
 _METHODS = ("kernel", "local")
+# voxel_dose's parameters that come from the image file, as the message names them.
+_IMAGE_VALUES = {"tia": "TIA", "voxel_size_mm": "voxel size"}
 
 
 def voxel(
     tia: Path = typer.Argument(
-        ..., help="Time-integrated activity image, MBq·h per voxel (NIfTI .nii/.nii.gz)."
+        ...,
+        help="Time-integrated activity image, MBq·h per voxel (NIfTI .nii/.nii.gz): finite, "
+        f">= 0, at most {LIMITS.activity_mbq.high:g} MBq decaying in place in all; voxel edges "
+        f"in {LIMITS.voxel_size_mm.interval}.",
     ),
     mask: Path | None = typer.Option(
         None, "--mask", help="Region mask (NIfTI, same grid); non-zero voxels are the region."
@@ -30,11 +35,14 @@ def voxel(
         "kernel", "--method", help="'kernel' (voxel S-value convolution) or 'local' deposition."
     ),
     nuclide: str = typer.Option("I-131", "--nuclide", help="Nuclide of the activity."),
-    out: Path | None = typer.Option(
-        None, "--out", help="Write the dose map (Gy) as NIfTI, e.g. dose.nii.gz."
+    out_text: str | None = typer.Option(
+        None, "--out", help="Write the dose map (Gy) as NIfTI (.nii or .nii.gz)."
     ),
     v_gy: list[float] = typer.Option(
-        [], "--v-gy", help="Report the volume fraction receiving at least this dose (repeatable)."
+        [],
+        "--v-gy",
+        help="Report the volume fraction receiving at least this dose (Gy, in "
+        f"{LIMITS.threshold_dose_gy.interval}; repeatable).",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -42,6 +50,8 @@ def voxel(
 
     Research use only: the doses are model estimates, not a treatment decision.
     """
+    # a str, not a Path: Path("x/") would silently drop the slash that says "a folder"
+    out = None if out_text is None else check_output_file(out_text, "--out", (".nii", ".nii.gz"))
     if method not in _METHODS:
         raise InvalidValueError("--method", method, "'kernel' or 'local'")
     image = load_nifti(tia)
@@ -55,9 +65,16 @@ def voxel(
         region = mask_img.data != 0
         if not region.any():
             raise InputFileError(mask, "the mask has no non-zero voxel")
-    if np.any(image.data < 0) or not np.all(np.isfinite(image.data)):
-        raise InputFileError(tia, "TIA values must be finite and non-negative (MBq·h per voxel)")
-    result = voxel_dose(image.data, image.voxel_size_mm, nuclide=nuclide, method=method)  # type: ignore[arg-type]
+    for x in v_gy:  # before the convolution, not after it
+        LIMITS.threshold_dose_gy.check(x, "--v-gy")
+    try:
+        result = voxel_dose(image.data, image.voxel_size_mm, nuclide=nuclide, method=method)  # type: ignore[arg-type]
+    except InvalidValueError as exc:  # the image's own numbers: name the file
+        if exc.parameter not in _IMAGE_VALUES:
+            raise
+        raise InputFileError(
+            tia, f"{_IMAGE_VALUES[exc.parameter]} {exc.value}: expected {exc.accepted}"
+        ) from None
     stats = dose_statistics(result.dose_gy, region, v_thresholds_gy=v_gy)
     if out is not None:
         save_nifti(out, result.dose_gy, image.affine)

@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from rairlab.cli._output import JSON_OPTION, emit
+from rairlab._io import check_output_dir, check_output_file
+from rairlab.cli._output import JSON_OPTION, emit, variant_help
 from rairlab.errors import InvalidValueError
 from rairlab.network import compile_model
 from rairlab.network.export import EXPORT_FORMATS, export_model
@@ -31,15 +32,13 @@ OUT_OPTION = typer.Option(
     "--out",
     help="File to write (replaced atomically); for petab, the folder of its files.",
 )
-VARIANT_OPTION = typer.Option(
-    None, "--variant", help="Model variant option(s), e.g. autophagy-supports-nis (default model)."
-)
+VARIANT_OPTION = typer.Option(None, "--variant", help=variant_help())
 
 
 def export(
     fmt: str = FORMAT_ARGUMENT,
-    path: Path | None = PATH_ARGUMENT,
-    out: Path | None = OUT_OPTION,
+    path: str | None = PATH_ARGUMENT,  # text, not Path: 'x/' (a folder) must stay 'x/'
+    out: str | None = OUT_OPTION,
     variant: list[str] | None = VARIANT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -53,14 +52,16 @@ def export(
     key = fmt.strip().lower()
     if key not in FORMATS:
         raise InvalidValueError("export format", fmt, f"one of {', '.join(FORMATS)}")
-    if path is not None and out is not None and path != out:
-        raise InvalidValueError("--out", str(out), f"the same path as the argument {path}")
-    target = path if path is not None else out
-    if target is None:
+    if path is not None and out is not None and Path(path) != Path(out):
+        raise InvalidValueError("--out", out, f"the same path as the argument {path}")
+    given = path if path is not None else out
+    if given is None:
         raise InvalidValueError("output path", "none", "a path: rairlab export FORMAT PATH")
+    what = "--out" if out is not None else "PATH"
     if key == "petab":
-        _export_petab(target, variant, as_json)
+        _export_petab(check_output_dir(given, what), variant, as_json)
         return
+    target = check_output_file(given, what)
     model = compile_model(variant)
     written = export_model(model, key, target)
     data = {

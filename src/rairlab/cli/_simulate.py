@@ -9,11 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rairlab.cli._output import JSON_OPTION, emit
+from rairlab.cli._output import JSON_OPTION, emit, variant_help
 from rairlab.errors import InvalidValueError
 from rairlab.network import (
     compile_model,
     conditions,
+    load_network_data,
     population_steady_state,
     sample_parameters,
     steady_state,
@@ -39,6 +40,10 @@ MAX_DAYS = 3650.0
 # Largest --population the CLI accepts: a bound on one command's memory and time
 # (cohorts of any size run through the Python API in chunks).
 MAX_POPULATION = 100_000
+# Largest --drug EXPOSURE (multiples of the standard exposure): past 100 every modelled
+# drug effect is saturated (E/(E + potency) >= 99 % of its maximum at the shipped
+# potencies <= 1 and Hill coefficient 1), so a larger number only signals a typo.
+MAX_EXPOSURE = 100.0
 
 
 def _drug(text: str) -> tuple[str, float]:
@@ -49,8 +54,10 @@ def _drug(text: str) -> tuple[str, float]:
         exposure = float(value)
     except ValueError:
         return text.strip(), 1.0
-    if not np.isfinite(exposure) or exposure < 0:
-        raise InvalidValueError("--drug", text, "NAME or NAME:EXPOSURE with EXPOSURE >= 0")
+    if not (np.isfinite(exposure) and 0 <= exposure <= MAX_EXPOSURE):
+        raise InvalidValueError(
+            "--drug", text, f"NAME or NAME:EXPOSURE with EXPOSURE >= 0 and <= {MAX_EXPOSURE:g}"
+        )
     return name.strip(), exposure
 
 
@@ -62,6 +69,22 @@ def _days(text: str) -> float:
     if not np.isfinite(days) or not 0 < days <= MAX_DAYS:
         raise InvalidValueError("--time-course", text, f"a number of days in (0, {MAX_DAYS:g}]")
     return days
+
+
+def _tsh(text: str | None) -> str | None:
+    """`text` when it names a TSH state (or is a level in [0, 1]); else one clear error."""
+    if text is None:
+        return None
+    levels = load_network_data().environment["tsh"].levels
+    if text.strip().lower() in (name.lower() for name in levels):
+        return text
+    try:
+        level = float(text)
+    except ValueError:
+        level = float("nan")
+    if not (np.isfinite(level) and 0.0 <= level <= 1.0):
+        raise InvalidValueError("--tsh", text, f"one of {', '.join(levels)} (or a level in [0, 1])")
+    return text
 
 
 def _env(items: list[str]) -> dict[str, str]:
@@ -112,13 +135,24 @@ def _population(
 
 def simulate(
     genotype: str = typer.Option("", "--genotype", help='e.g. "BRAF p.V600E; TERT c.-124C>T".'),
-    drug: list[str] = typer.Option([], "--drug", help="NAME[:EXPOSURE] (1 = standard); repeat."),
-    tsh: str = typer.Option(None, "--tsh", help="suppressed | normal | withdrawal | rhTSH."),
-    env: list[str] = typer.Option(
-        [], "--env", help="KEY=VALUE (tgfb, hypoxia, glucose, adhesion, ...)."
+    drug: list[str] = typer.Option(
+        [],
+        "--drug",
+        help=f"NAME[:EXPOSURE] (1 = standard, 0 <= EXPOSURE <= {MAX_EXPOSURE:g}); repeat.",
     ),
-    variant: list[str] = typer.Option([], "--variant", help="Model variant option(s); repeat."),
-    knockout: list[str] = typer.Option([], "--knockout", help="Node to null (NODE[:STRENGTH])."),
+    tsh: str | None = typer.Option(
+        None, "--tsh", help="suppressed | normal | withdrawal | rhTSH (or a level in [0, 1])."
+    ),
+    env: list[str] = typer.Option(
+        [],
+        "--env",
+        help="KEY=VALUE (tgfb, hypoxia, glucose, adhesion, ...); VALUE a named level or a "
+        "number in [0, 1].",
+    ),
+    variant: list[str] = typer.Option([], "--variant", help=variant_help()),
+    knockout: list[str] = typer.Option(
+        [], "--knockout", help="Node to null (NODE[:STRENGTH], STRENGTH in [0, 1])."
+    ),
     overexpress: list[str] = typer.Option([], "--overexpress", help="Node made constitutive."),
     time_course_text: str = typer.Option(
         None, "--time-course", help=f"Also simulate DAYS (0 < DAYS <= {MAX_DAYS:g})."
@@ -126,14 +160,17 @@ def simulate(
     population_text: str = typer.Option(
         None,
         "--population",
-        help="Also simulate N virtual patients from the population spec "
-        "(median, 10th and 90th percentile of each output).",
+        help=f"Also simulate N virtual patients (1 <= N <= {MAX_POPULATION:,}) from the "
+        "population spec (median, 10th and 90th percentile of each output).",
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the --population draw."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the --population draw (>= 0)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Steady state (and optionally a time course) of the thyroid-cell network."""
     time_course_days = None if time_course_text is None else _days(time_course_text)
+    if seed < 0:
+        raise InvalidValueError("--seed", seed, "a whole number >= 0")
+    tsh = _tsh(tsh)
     n_population = None if population_text is None else _population_size(population_text)
     if n_population is not None and (knockout or overexpress):
         raise InvalidValueError(

@@ -14,11 +14,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rairlab._io import optional_import, write_bytes
+from rairlab._io import check_output_dir, check_output_file, optional_import, write_bytes
 from rairlab.cli._output import JSON_OPTION, emit, progress_bar
 from rairlab.errors import InvalidValueError
 
 __all__ = ["app", "plot", "render_summary", "run"]
+
+_PLOT_SUFFIXES = (".png", ".svg")
 
 app = typer.Typer(
     help="Virtual trials: run a trial spec on the local or Dask engine; plot a run. "
@@ -74,6 +76,7 @@ def run(
 
     Research use only: not a treatment recommendation.
     """
+    check_output_dir(out, "--out")
     from rairlab.cohort import load_trial_spec, make_engine, run_trial
 
     spec = load_trial_spec(spec_path)
@@ -107,11 +110,15 @@ def run(
 @app.command("plot")
 def plot(
     run_dir: Path = typer.Argument(..., metavar="DIR", help="A trial run directory."),
-    output: Path | None = typer.Option(
+    output_text: str | None = typer.Option(
         None, "-o", "--output", help="FILE.png or FILE.svg (default DIR/summary.png)."
     ),
 ) -> None:
     """Draw per-arm endpoint proportions with 95% CIs and the lesion dose distribution."""
+    # a str, not a Path: Path("x/") would silently drop the slash that says "a folder"
+    output = None
+    if output_text is not None:
+        output = check_output_file(output_text, "--output", _PLOT_SUFFIXES)
     import json
 
     import numpy as np
@@ -124,7 +131,7 @@ def plot(
         summary = json.loads((run_d.path / "summary.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise InvalidValueError("DIR", str(run_dir), "a finished run (with summary.json)") from None
-    target = output or run_d.path / "summary.png"
+    target = output or check_output_file(run_d.path / "summary.png", "--output")
     fmt = target.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
         raise InvalidValueError("--output", str(target), "a .png or .svg file name")

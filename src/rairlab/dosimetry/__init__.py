@@ -29,6 +29,7 @@ from rairlab.dosimetry._lesion import (
     trial_criteria,
     trial_max_activity_mbq,
 )
+from rairlab.dosimetry._limits import LIMITS, Limits, Range, max_tia_mbq_h
 from rairlab.dosimetry._measurements import (
     ACTIVITY_UNITS,
     Measurements,
@@ -60,6 +61,7 @@ from rairlab.dosimetry._voxel import (
 
 __all__ = [
     "ACTIVITY_UNITS",
+    "LIMITS",
     "MEV_TO_J",
     "TAC_MODELS",
     "AbsorbedFractions",
@@ -68,8 +70,10 @@ __all__ = [
     "DoseStatistics",
     "Image3D",
     "LesionDose",
+    "Limits",
     "Measurements",
     "Nuclide",
+    "Range",
     "TacAnalysis",
     "TacFit",
     "VoxelDose",
@@ -93,6 +97,7 @@ __all__ = [
     "load_nifti",
     "max_activity_blood_mbq",
     "max_activity_retention_mbq",
+    "max_tia_mbq_h",
     "nuclide_names",
     "photon_absorbed_fraction",
     "read_blood_measurements",

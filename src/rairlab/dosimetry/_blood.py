@@ -34,7 +34,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rairlab._cited import CitedTable, load_cited
-from rairlab.dosimetry._measurements import read_csv_columns
+from rairlab.dosimetry._limits import LIMITS
+from rairlab.dosimetry._measurements import check_uptake, read_csv_columns
 from rairlab.dosimetry._nuclides import get_nuclide
 from rairlab.dosimetry._tac import TacAnalysis, fit_tac
 from rairlab.dosimetry._units import MBQ_PER_GBQ, cited_activity_mbq
@@ -66,10 +67,11 @@ def eanm_blood_constants() -> CitedTable:
 
 
 def _weight(weight_kg: ArrayLike | None) -> NDArray[np.float64]:
+    """Body weights (kg), each a finite number in ``LIMITS.weight_kg`` (1 to 500 kg)."""
     c = eanm_blood_constants()
     w = np.asarray(c.value("reference_body_weight") if weight_kg is None else weight_kg, float)
-    if np.any(w <= 0) or not np.all(np.isfinite(w)):
-        raise InvalidValueError("--weight-kg", weight_kg, "a body weight > 0 kg")
+    if not LIMITS.weight_kg.contains(w):
+        raise InvalidValueError("--weight-kg", weight_kg, LIMITS.weight_kg.describe())
     return w
 
 
@@ -95,8 +97,10 @@ def blood_dose_per_gbq(
     c = eanm_blood_constants()
     tb = np.asarray(tau_blood_h_per_ml, dtype=float)
     twb = np.asarray(tau_whole_body_h, dtype=float)
-    if np.any(tb < 0) or np.any(twb < 0):
-        raise InvalidValueError("residence time", (tau_blood_h_per_ml, tau_whole_body_h), ">= 0 h")
+    if np.any(~(tb >= 0)) or np.any(~(twb >= 0)) or np.any(np.isinf(tb)) or np.any(np.isinf(twb)):
+        raise InvalidValueError(
+            "residence time", (tau_blood_h_per_ml, tau_whole_body_h), "finite times >= 0 h"
+        )
     w = _weight(weight_kg)
     beta, gamma = c.value("beta_coefficient"), c.value("photon_coefficient")
     return np.asarray(beta * tb + gamma / w ** (2.0 / 3.0) * twb)
@@ -112,7 +116,8 @@ def max_activity_blood_mbq(dose_gy_per_gbq: ArrayLike) -> NDArray[np.float64]:
     """
     limit = eanm_blood_constants().value("blood_dose_limit")
     d = np.asarray(dose_gy_per_gbq, dtype=float)
-    return np.asarray(np.where(d > 0, limit / np.where(d > 0, d, 1.0) * MBQ_PER_GBQ, np.inf))
+    with np.errstate(over="ignore"):  # a dose too small for any limit: inf, no limit
+        return np.asarray(np.where(d > 0, limit / np.where(d > 0, d, 1.0) * MBQ_PER_GBQ, np.inf))
 
 
 def max_activity_retention_mbq(
@@ -145,7 +150,8 @@ def max_activity_retention_mbq(
         raise InvalidValueError(
             "retained_fraction_48h", retained_fraction_48h, "fractions in [0, 1]"
         )
-    return np.asarray(np.where(r > 0, lim / np.where(r > 0, r, 1.0), np.inf))
+    with np.errstate(over="ignore"):  # a retention too small for any limit: inf, no limit
+        return np.asarray(np.where(r > 0, lim / np.where(r > 0, r, 1.0), np.inf))
 
 
 def read_blood_measurements(
@@ -154,16 +160,26 @@ def read_blood_measurements(
     """Read a blood-dosimetry CSV: ``time_h, blood_percent_ia_per_ml, whole_body_percent_ia``.
 
     Returns times (h) and the fractions of the administered activity per mL
-    of blood and in the whole body, not decay-corrected.
+    of blood and in the whole body, not decay-corrected. Times are checked by
+    :func:`read_csv_columns` (0 to 10⁵ h, at least 10⁻³ h apart); values are
+    0-100 %IA, and each column needs at least one value > 0.
+
+    Raises
+    ------
+    InputFileError
+        Any problem with the file, naming the line and column; a column of zeros
+        (no uptake measured).
     """
     cols = ("blood_percent_ia_per_ml", "whole_body_percent_ia")
     data, lines = read_csv_columns(path, cols)
     for col in cols:
-        for ln, v in zip(lines, np.asarray(data[col]), strict=True):
-            if v < 0 or (col == "whole_body_percent_ia" and v > 100):
+        values = np.asarray(data[col])
+        for ln, v in zip(lines, values, strict=True):
+            if v < 0 or v > 100:
                 raise InputFileError(
                     os.fspath(path), f"line {ln}, column {col!r}: {v:g} is outside 0-100 %IA"
                 )
+        check_uptake(os.fspath(path), col, values)
     t = np.asarray(data["time_h"], dtype=float)
     return t, np.asarray(data[cols[0]]) / 100.0, np.asarray(data[cols[1]]) / 100.0
 
@@ -182,8 +198,8 @@ class BloodDose:
     max_activity_retention_lung_mbq: float
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON result."""
-        return {
+        """Plain-JSON result; a limit that does not exist (``inf``) has a ``<key>_note``."""
+        out: dict[str, Any] = {
             "blood_dose_gy_per_gbq": self.dose_gy_per_gbq,
             "tau_blood_h_per_ml": self.blood.best.tia_h,
             "tau_whole_body_h": self.whole_body.best.tia_h,
@@ -197,6 +213,15 @@ class BloodDose:
             "blood_model": self.blood.chosen,
             "whole_body_model": self.whole_body.chosen,
         }
+        if not np.isfinite(self.max_activity_blood_mbq):
+            out["max_activity_blood_mbq_note"] = (
+                "no limit: the blood dose per GBq is 0 or next to it, so no finite activity "
+                "reaches 2 Gy"
+            )
+        for key in ("max_activity_retention_mbq", "max_activity_retention_lung_mbq"):
+            if not np.isfinite(out[key]):
+                out[f"{key}_note"] = "no limit: the fit retains no (or next to no) activity at 48 h"
+        return out
 
 
 def blood_dosimetry(
@@ -217,10 +242,17 @@ def blood_dosimetry(
     whole_body_fraction
         Fraction of the administered activity retained in the body.
     weight_kg
-        Body weight (kg); default 70 kg (assumption).
+        Body weight (kg), a finite number in ``LIMITS.weight_kg`` (1 to 500 kg);
+        default 70 kg (assumption).
     model
         Time-activity model for both curves (``auto`` chooses among mono- and
         bi-exponential clearance by AICc).
+
+    Raises
+    ------
+    InvalidValueError
+        A weight out of range; times or fractions refused by :func:`fit_tac`
+        (times outside 0 to 10⁵ h or closer than 10⁻³ h, a curve of zeros).
     """
     nuc = get_nuclide("I-131")
     w = float(_weight(weight_kg))

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rairlab._cited import CitedTable, load_cited
+from rairlab.dosimetry._limits import LIMITS
 from rairlab.dosimetry._measurements import Measurements
 from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
 from rairlab.dosimetry._svalues import sphere_s_value
@@ -36,7 +37,7 @@ from rairlab.dosimetry._units import (
     SECONDS_PER_HOUR,
     cited_activity_mbq,
 )
-from rairlab.errors import InvalidValueError
+from rairlab.errors import InputFileError, InvalidValueError
 
 __all__ = [
     "LesionDose",
@@ -141,7 +142,7 @@ def activity_for_dose(
     if not np.all(np.isfinite(tg)) or np.any(tg <= 0):
         raise InvalidValueError("target_gy", target_gy, "finite doses > 0 Gy")
     d = np.asarray(dose_gy_per_gbq, dtype=float)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # no dose: no activity reaches it (inf)
         return np.asarray(np.where(d > 0, tg / np.where(d > 0, d, 1.0), np.inf) * MBQ_PER_GBQ)
 
 
@@ -180,10 +181,16 @@ class LesionDose:
         return self.dose_gy_per_gbq * self.max_activity_mbq / MBQ_PER_GBQ
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON result with the contract keys first."""
+        """Plain-JSON result with the contract keys first.
+
+        A value that is not a finite number (a standard error the fit does not
+        determine; no activity reaching a dose when the dose per GBq is 0) has a
+        ``<key>_note`` beside it saying why.
+        """
         best = self.analysis.best
         thresholds = lesion_thresholds()
-        return {
+        no_dose = "no finite activity reaches it: the fitted dose per GBq is 0 or next to it"
+        out: dict[str, Any] = {
             "tia_mbq_h": best.tia_h * self.tia_basis_mbq,
             "dose_gy_per_gbq": self.dose_gy_per_gbq,
             "activity_for_target_mbq": self.activity_for_target_mbq,
@@ -206,17 +213,54 @@ class LesionDose:
             "target_gy": self.target_gy,
             "max_activity_mbq": self.max_activity_mbq,
             "dose_at_max_activity_gy": self.dose_at_max_activity_gy,
-            "literature_thresholds": [
-                {
-                    "name": r.name,
-                    "dose_gy": r.value,
-                    "activity_mbq": float(activity_for_dose(self.dose_gy_per_gbq, float(r.value))),  # type: ignore[arg-type]
-                    "citation": r.citation,
-                    "doi": r.doi,
-                }
-                for r in thresholds.values()
-            ],
+            "literature_thresholds": [],
         }
+        for r in thresholds.values():
+            activity = float(activity_for_dose(self.dose_gy_per_gbq, float(r.value)))  # type: ignore[arg-type]
+            row = {"name": r.name, "dose_gy": r.value, "activity_mbq": activity}
+            if not math.isfinite(activity):
+                row["activity_mbq_note"] = no_dose
+            out["literature_thresholds"].append(row | {"citation": r.citation, "doi": r.doi})
+        if not math.isfinite(self.activity_for_target_mbq):
+            out["activity_for_target_mbq_note"] = no_dose
+        if not math.isfinite(best.tia_sd_h):
+            why = str(best.to_dict()["tia_sd_h_note"])
+            out["tia_sd_mbq_h_note"] = out["dose_sd_gy_per_gbq_note"] = why
+        return out
+
+
+def _check_decay(
+    measurements: Measurements, nuclide: Nuclide, recovery: float
+) -> NDArray[np.float64]:
+    """The recovery-corrected fractions, refused where more than the undecayed activity.
+
+    At time ``t`` no more than ``e^{-λt}`` of the administered activity exists (up to
+    ``LIMITS.decay_tolerance`` of calibration error); more means a wrong nuclide, unit
+    or administered activity in the data, or too small a recovery coefficient.
+    """
+    t = np.asarray(measurements.times_h, dtype=float)
+    remaining = np.exp(-math.log(2.0) / nuclide.half_life_h * t) * (1.0 + LIMITS.decay_tolerance)
+    raw = np.asarray(measurements.fraction, dtype=float)
+    over = np.flatnonzero(raw > remaining)
+    if over.size:
+        i = int(over[0])
+        raise InputFileError(
+            measurements.path,
+            f"time_h {t[i]:g}: {100.0 * raw[i]:.4g} % of the administered activity, but only "
+            f"{100.0 * remaining[i] / (1.0 + LIMITS.decay_tolerance):.4g} % of it remains "
+            f"undecayed at that time ({nuclide.name}, half-life {nuclide.half_life_h:g} h); "
+            "check --nuclide, the unit and --administered-mbq",
+        )
+    frac = raw / recovery
+    if np.any(frac > remaining):
+        lowest = float(np.max(raw / remaining))
+        raise InvalidValueError(
+            "--recovery",
+            recovery,
+            f"a coefficient in [{max(lowest, LIMITS.recovery.low):.3g}, 1] for these data: a "
+            "smaller one puts more activity in the lesion than remains undecayed",
+        )
+    return frac
 
 
 def lesion_dosimetry(
@@ -246,10 +290,13 @@ def lesion_dosimetry(
     max_activity_mbq
         Maximum administered activity; default 300 mCi = 11 100 MBq.
     recovery
-        Partial-volume recovery coefficient in (0, 1]: measured activities are
-        divided by it.
+        Partial-volume recovery coefficient: measured activities are divided by it.
     model
         ``"auto"``, ``"mono"``, ``"bi"``, ``"biexp"`` or ``"trapezoid"``.
+
+    The numbers must lie in the ranges of :data:`rairlab.dosimetry.LIMITS`, which
+    gives the reason for each: `mass_g` in [10⁻³, 10⁵] g, `recovery` in [0.01, 1],
+    `target_gy` in [0.01, 10⁴] Gy, `max_activity_mbq` in [10⁻³, 10⁵] MBq.
 
     Returns
     -------
@@ -260,21 +307,22 @@ def lesion_dosimetry(
     UnknownNameError
         Unknown nuclide.
     InvalidValueError
-        Bad mass, recovery, target or maximum activity, or a model that cannot be fitted.
+        A mass, recovery, target or maximum activity out of range (or not finite), a
+        recovery that makes the lesion hold more than the undecayed activity, or a
+        model that cannot be fitted.
+    InputFileError
+        A measurement above the administered activity remaining after physical
+        decay at its time (by more than ``LIMITS.decay_tolerance``).
     """
     measured = get_nuclide(nuclide)
     therapy = get_nuclide(predict) if predict else measured
-    if not (mass_g > 0 and math.isfinite(mass_g)):
-        raise InvalidValueError("--mass-g", mass_g, "a lesion mass > 0 g")
-    if not 0 < recovery <= 1:
-        raise InvalidValueError("--recovery", recovery, "a recovery coefficient in (0, 1]")
+    mass_g = LIMITS.mass_g.check(mass_g, "--mass-g")
+    recovery = LIMITS.recovery.check(recovery, "--recovery")
     target = trial_criteria().value("target_lesion_dose") if target_gy is None else target_gy
-    if not (target > 0 and math.isfinite(target)):
-        raise InvalidValueError("--target-gy", target_gy, "a finite dose > 0 Gy")
+    target = LIMITS.target_dose_gy.check(target, "--target-gy")
     a_max = trial_max_activity_mbq() if max_activity_mbq is None else max_activity_mbq
-    if not (a_max > 0 and math.isfinite(a_max)):
-        raise InvalidValueError("--max-activity-mbq", max_activity_mbq, "a finite activity > 0 MBq")
-    frac = measurements.fraction / recovery
+    a_max = LIMITS.activity_mbq.check(a_max, "--max-activity-mbq")
+    frac = _check_decay(measurements, measured, recovery)
     if therapy.name != measured.name:
         frac = redecay(measurements.times_h, frac, measured.half_life_h, therapy.half_life_h)
     analysis = fit_tac(measurements.times_h, frac, therapy.half_life_h, model=model)

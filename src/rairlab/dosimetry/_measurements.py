@@ -18,10 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from rairlab.dosimetry._limits import LIMITS
 from rairlab.dosimetry._units import ACTIVITY_UNITS
 from rairlab.errors import InputFileError, InvalidValueError
 
-__all__ = ["ACTIVITY_UNITS", "Measurements", "read_csv_columns", "read_measurements"]
+__all__ = [
+    "ACTIVITY_UNITS",
+    "Measurements",
+    "check_uptake",
+    "read_csv_columns",
+    "read_measurements",
+]
 
 Array = NDArray[np.float64]
 MIN_POINTS = 3
@@ -58,7 +65,9 @@ def read_csv_columns(
 
     Lines starting with ``#`` and blank lines are ignored; the first other
     line is the header. Numeric columns become float arrays, a ``unit``
-    column stays text. Times must be numbers ≥ 0, strictly increasing.
+    column stays text. Times must be finite numbers in ``LIMITS.time_h``
+    (0 to 10⁵ h after administration), strictly increasing and at least
+    ``LIMITS.time_step_h`` (10⁻³ h) apart (see :mod:`rairlab.dosimetry._limits`).
 
     Returns
     -------
@@ -68,8 +77,9 @@ def read_csv_columns(
     Raises
     ------
     InputFileError
-        Unreadable file, missing column, non-numeric value, negative,
-        repeated or unsorted times, fewer than 3 rows.
+        Unreadable file, missing column, non-numeric or non-finite value,
+        times out of range, repeated, unsorted or closer than 10⁻³ h, fewer
+        than 3 rows.
     """
     where = os.fspath(path)
     try:
@@ -122,6 +132,12 @@ def read_csv_columns(
                 where,
                 f"line {numbers[i]}: time_h {ti:g} is negative; times are hours after dosing",
             )
+        if ti > LIMITS.time_h.high:
+            raise InputFileError(
+                where,
+                f"line {numbers[i]}: time_h {ti:g} is outside the accepted "
+                f"{LIMITS.time_h.interval} ({LIMITS.time_h.why})",
+            )
         if i and ti == t[i - 1]:
             raise InputFileError(
                 where, f"line {numbers[i]}: time_h {ti:g} repeats the previous row"
@@ -131,7 +147,30 @@ def read_csv_columns(
                 where,
                 f"line {numbers[i]}: time_h {ti:g} comes after {t[i - 1]:g}; times must increase",
             )
+        if i and LIMITS.too_close(ti - t[i - 1]):
+            raise InputFileError(
+                where,
+                f"line {numbers[i]}: time_h {ti:g} is less than {LIMITS.time_step_h:g} h after "
+                f"the previous row ({t[i - 1]:g} h); measurements must be at least "
+                f"{LIMITS.time_step_h:g} h (3.6 s) apart",
+            )
     return out, numbers
+
+
+def check_uptake(where: str, column: str, fraction: Array) -> None:
+    """Refuse a curve without any activity: a time-activity curve of zeros has no dose.
+
+    Raises
+    ------
+    InputFileError
+        Every value of `column` is 0 (no uptake measured).
+    """
+    if not np.any(fraction > 0):
+        raise InputFileError(
+            where,
+            f"column {column!r}: every value is 0, so no uptake was measured; a dose "
+            "needs at least one activity > 0",
+        )
 
 
 def read_measurements(
@@ -147,14 +186,25 @@ def read_measurements(
       (need `administered_mbq`) or ``%IA``.
 
     Values are as measured at each time, not decay-corrected, so none may
-    exceed the administered activity.
+    exceed the administered activity; at least one must be > 0 (a curve of
+    zeros means no uptake was measured). Times are checked by
+    :func:`read_csv_columns`.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    administered_mbq
+        The administered activity (MBq), needed for activities not given in
+        %IA; a finite number in ``LIMITS.activity_mbq`` (10⁻³ to 10⁵ MBq).
 
     Raises
     ------
     InputFileError
-        Any problem with the file, naming the line and column.
+        Any problem with the file, naming the line and column, or no uptake.
     InvalidValueError
-        Activities in MBq without `administered_mbq`, or a bad `administered_mbq`.
+        Activities in MBq without `administered_mbq`, or `administered_mbq`
+        outside its range.
 
     Examples
     --------
@@ -165,10 +215,8 @@ def read_measurements(
     [0.001, 0.0008, 0.0005]
     """
     where = os.fspath(path)
-    if administered_mbq is not None and not (
-        administered_mbq > 0 and math.isfinite(administered_mbq)
-    ):
-        raise InvalidValueError("--administered-mbq", administered_mbq, "an activity > 0 MBq")
+    if administered_mbq is not None:
+        administered_mbq = LIMITS.activity_mbq.check(administered_mbq, "--administered-mbq")
     data, numbers = read_csv_columns(where, (), ("activity_mbq", "percent_ia", "activity", "unit"))
     layouts = [c for c in ("activity_mbq", "percent_ia", "activity") if c in data]
     if len(layouts) != 1:
@@ -221,6 +269,7 @@ def read_measurements(
                 "activity; a measured activity cannot exceed it (check the unit and "
                 "--administered-mbq)",
             )
+    check_uptake(where, col, frac)
     return Measurements(
         times_h=np.asarray(data["time_h"], dtype=float),
         fraction=frac,

@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import OptimizeWarning, curve_fit
 
+from rairlab.dosimetry._limits import LIMITS
 from rairlab.errors import InvalidValueError
 
 __all__ = ["MODELS", "TacAnalysis", "TacFit", "fit_tac", "redecay"]
@@ -132,8 +133,8 @@ class TacFit:
         return math.log(2.0) / (lam_p + mu)
 
     def to_dict(self) -> dict[str, object]:
-        """Plain-JSON summary."""
-        return {
+        """Plain-JSON summary; a value that is not a number has a ``<key>_note`` saying why."""
+        out: dict[str, object] = {
             "model": self.model,
             "params": self.params,
             "params_sd": self.params_sd,
@@ -142,6 +143,25 @@ class TacFit:
             "aicc": self.aicc,
             "effective_half_life_h": self.effective_half_life_h,
         }
+        trapezoid = self.model == "trapezoid"
+        if not all(math.isfinite(v) for v in self.params_sd.values()):
+            out["params_sd_note"] = (
+                "null where the data do not determine the parameter (e.g. an uptake rate far "
+                "faster than the first sample)"
+            )
+        if not math.isfinite(self.tia_sd_h):
+            out["tia_sd_h_note"] = (
+                "the trapezoid has no standard error"
+                if trapezoid
+                else "the fit's covariance does not determine it"
+            )
+        if not math.isfinite(self.aicc):
+            out["aicc_note"] = (
+                "not defined for the trapezoid (no fitted parameters)"
+                if trapezoid
+                else f"needs more than {_N_PARAMS[self.model] + 1} points"
+            )
+        return out
 
 
 @dataclass(frozen=True)
@@ -170,11 +190,15 @@ def _starts(model: str, t: Array, y: Array, lam_p: float) -> list[list[float]]:
     pos = y > 0
     slope = 0.0
     if np.count_nonzero(pos) >= 2:
-        slope = -float(np.polyfit(t[pos], np.log(y[pos]), 1)[0])
+        try:
+            slope = -float(np.polyfit(t[pos], np.log(y[pos]), 1)[0])
+        except np.linalg.LinAlgError:  # a start only: fall back to no biological clearance
+            slope = 0.0
     mu0 = max(slope - lam_p, 1e-4)
     ymax = float(np.max(y))
     if model == "mono":
-        return [[ymax * math.exp(slope * float(t[0])), mu0], [ymax, lam_p]]
+        # capped: a steep slope from a late first sample would overflow the start value
+        return [[ymax * math.exp(min(slope * float(t[0]), 700.0)), mu0], [ymax, lam_p]]
     if model == "bi":
         t_peak = float(t[int(np.argmax(y))])
         ks = [3.0 / max(t_peak, 1e-3), 0.3 / max(t_peak, 1e-3), 30.0 / max(t_peak, 1e-3)]
@@ -213,7 +237,10 @@ def _unidentified(
             jac[:, i] = (f(t, *(p + step)) - f(t, *(p - step))) / (2e-6 * sigma)
         if not np.all(np.isfinite(jac)):
             return np.ones(p.size, dtype=bool)
-        _, sv, vt = np.linalg.svd(jac, full_matrices=False)
+        try:
+            _, sv, vt = np.linalg.svd(jac, full_matrices=False)
+        except np.linalg.LinAlgError:
+            return np.ones(p.size, dtype=bool)
     null = vt[sv <= _RANK_RTOL * sv[0]] if sv[0] > 0 else vt
     return np.asarray(np.any(np.abs(null) > 1e-3, axis=0))
 
@@ -231,7 +258,7 @@ def _fit_parametric(model: str, t: Array, y: Array, half_life_h: float) -> TacFi
                 p, cov = curve_fit(
                     f, t, y, p0=p0, sigma=sigma, bounds=_bounds(model), max_nfev=20000
                 )
-            except (RuntimeError, ValueError):
+            except (RuntimeError, ValueError, np.linalg.LinAlgError):
                 continue
         rss = float(np.sum(((f(t, *p) - y) / sigma) ** 2))
         if best is None or rss < best[0]:
@@ -241,7 +268,18 @@ def _fit_parametric(model: str, t: Array, y: Array, half_life_h: float) -> TacFi
     rss, p, cov = best
     n, k = len(t), _N_PARAMS[model]
     names = _PARAM_NAMES[model]
-    tia = _integral(model, lam_p, p)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        tia = _integral(model, lam_p, p)
+    # A negative integral (a bi-exponential whose negative term outweighs the other)
+    # or one above the whole administered activity decaying in place, 1/λp (an
+    # extrapolation from late points to a huge amplitude), is no description of uptake.
+    if not (math.isfinite(tia) and 0 <= tia <= (1.0 + LIMITS.decay_tolerance) / lam_p):
+        raise InvalidValueError(
+            "model",
+            model,
+            "a fit with a time-integrated activity >= 0 and at most the administered "
+            "activity decaying in place",
+        )
     grad = np.zeros(k)
     for i in range(k):
         h = 1e-6 * max(abs(p[i]), 1e-6)
@@ -296,6 +334,33 @@ def _fit_trapezoid(t: Array, y: Array, half_life_h: float, start_at_zero: bool) 
     )
 
 
+def _check_curve(
+    times_h: ArrayLike, fraction: ArrayLike, half_life_h: float
+) -> tuple[Array, Array]:
+    """The curve as float arrays, refused unless every number is finite and meaningful."""
+    t = np.asarray(times_h, dtype=float)
+    y = np.asarray(fraction, dtype=float)
+    if t.ndim != 1 or y.shape != t.shape:
+        raise InvalidValueError(
+            "times_h/fraction", f"shapes {t.shape}/{y.shape}", "two 1-D arrays of equal length"
+        )
+    if not LIMITS.time_h.contains(t):
+        raise InvalidValueError("times_h", t.tolist(), f"times in {LIMITS.time_h.interval}")
+    if np.any(LIMITS.too_close(np.diff(t))):
+        raise InvalidValueError(
+            "times_h", t.tolist(), f"increasing times at least {LIMITS.time_step_h:g} h apart"
+        )
+    if not np.all(np.isfinite(y)) or np.any(y < 0):
+        raise InvalidValueError("fraction", y.tolist(), "finite fractions >= 0")
+    if not np.any(y > 0):
+        raise InvalidValueError(
+            "fraction", y.tolist(), "at least one fraction > 0 (no uptake was measured)"
+        )
+    if not (math.isfinite(half_life_h) and half_life_h > 0):
+        raise InvalidValueError("half_life_h", half_life_h, "a finite half-life > 0 h")
+    return t, y
+
+
 def fit_tac(
     times_h: ArrayLike,
     fraction: ArrayLike,
@@ -331,7 +396,10 @@ def fit_tac(
     Raises
     ------
     InvalidValueError
-        Unknown model, or too few points for the requested model.
+        Unknown model; too few points for the requested model; times outside
+        ``LIMITS.time_h`` (0 to 10⁵ h) or less than ``LIMITS.time_step_h``
+        (10⁻³ h) apart; fractions not finite or negative, or all zero (no
+        uptake measured); a half-life that is not finite and > 0.
 
     Examples
     --------
@@ -343,8 +411,7 @@ def fit_tac(
     """
     if model != "auto" and model not in MODELS:
         raise InvalidValueError("model", model, "one of auto, " + ", ".join(MODELS))
-    t = np.asarray(times_h, dtype=float)
-    y = np.asarray(fraction, dtype=float)
+    t, y = _check_curve(times_h, fraction, half_life_h)
     fits: dict[str, TacFit] = {"trapezoid": _fit_trapezoid(t, y, half_life_h, trapezoid_from_zero)}
     skipped: dict[str, str] = {}
     wanted = candidates if model in ("auto", "trapezoid") else (model,)
@@ -355,8 +422,13 @@ def fit_tac(
             continue
         try:
             fits[name] = _fit_parametric(name, t, y, half_life_h)
-        except InvalidValueError:
-            skipped[name] = "the fit did not converge on these data"
+        except InvalidValueError as exc:
+            skipped[name] = (
+                "its time-integrated activity is below 0 or above the administered "
+                "activity decaying in place"
+                if "time-integrated" in exc.accepted
+                else "the fit did not converge on these data"
+            )
     if model not in ("auto", "trapezoid") and model not in fits:
         raise InvalidValueError("--model", model, f"a model that fits ({skipped[model]})")
     if model != "auto":
@@ -380,6 +452,12 @@ def redecay(
     0.707106781187
     """
     t = np.asarray(times_h, dtype=float)
+    y = np.asarray(fraction, dtype=float)
     lam_from = math.log(2.0) / from_half_life_h
     lam_to = math.log(2.0) / to_half_life_h
-    return np.asarray(np.asarray(fraction, dtype=float) * np.exp((lam_from - lam_to) * t))
+    # In logs, so that a tiny fraction times a huge decay correction does not overflow
+    # (nor 0 · inf give nan): a zero measurement stays zero.
+    size = np.abs(y)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.sign(y) * np.exp(np.log(np.where(size > 0, size, 1.0)) + (lam_from - lam_to) * t)
+    return np.asarray(np.where(size > 0, out, 0.0))

@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import fft as sp_fft
 
 from rairlab.dosimetry._kernels import VoxelKernel, voxel_kernel
+from rairlab.dosimetry._limits import LIMITS, max_tia_mbq_h
 from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
 from rairlab.dosimetry._units import BQ_S_PER_MBQ_H
 from rairlab.errors import InvalidValueError
@@ -74,7 +75,12 @@ class VoxelDose:
     notes: tuple[str, ...] = ()
 
 
-def _check_tia(tia: ArrayLike) -> NDArray[np.float64]:
+def _check_tia(tia: ArrayLike, nuc: Nuclide) -> NDArray[np.float64]:
+    """The TIA image as floats, refused unless each image's total is physically possible.
+
+    An image (over its last three axes) cannot hold more than the largest accepted
+    activity decaying in place, ``A_max · T½ / ln 2`` (:func:`max_tia_mbq_h`).
+    """
     arr = np.asarray(tia, dtype=float)
     if arr.ndim < 3:
         raise InvalidValueError("tia", f"array of shape {arr.shape}", "a 3-D image (..., x, y, z)")
@@ -82,6 +88,17 @@ def _check_tia(tia: ArrayLike) -> NDArray[np.float64]:
         raise InvalidValueError("tia", "non-finite values", "finite MBq·h per voxel")
     if np.any(arr < 0):
         raise InvalidValueError("tia", f"minimum {arr.min():g}", "non-negative MBq·h per voxel")
+    limit = max_tia_mbq_h(nuc.half_life_h)
+    # The largest voxel first, so that the sum cannot overflow.
+    largest = float(arr.max()) if arr.size else 0.0
+    total = float(arr.sum(axis=(-3, -2, -1)).max()) if largest <= limit and arr.size else largest
+    if total > limit:
+        raise InvalidValueError(
+            "tia",
+            f"total {total:.3g} MBq·h",
+            f"at most {limit:.3g} MBq·h per image: {LIMITS.activity_mbq.high:g} MBq of "
+            f"{nuc.name} decaying in place (the largest accepted activity)",
+        )
     return arr
 
 
@@ -111,9 +128,12 @@ def voxel_dose(
     Parameters
     ----------
     tia_mbq_h
-        Time-integrated activity per voxel, shape ``(..., nx, ny, nz)``.
+        Time-integrated activity per voxel, shape ``(..., nx, ny, nz)``: finite,
+        ≥ 0, and each image's total at most :func:`max_tia_mbq_h` of the nuclide
+        (10⁵ MBq decaying in place; 2.8·10⁷ MBq·h for I-131).
     voxel_size_mm
-        Voxel edge(s) in mm (one number or three).
+        Voxel edge(s) in mm (one number or three), each in
+        ``LIMITS.voxel_size_mm`` (0.1 to 20 mm).
     nuclide
         The nuclide; the ``"kernel"`` method needs a shipped kernel (I-131).
     method
@@ -130,7 +150,8 @@ def voxel_dose(
     Raises
     ------
     InvalidValueError
-        Bad image, voxel size, method or density.
+        Bad image (not 3-D, not finite, negative, more than the nuclide allows), voxel
+        size out of range, method or density.
     UnknownNameError
         Unknown nuclide, or no kernel for it.
 
@@ -141,11 +162,20 @@ def voxel_dose(
     >>> bool(np.isclose(res.dose_gy[4, 4, 4], 3.6e9 * res.kernel.values[5, 5, 5]))
     True
     """
-    tia = _check_tia(tia_mbq_h)
     nuc = get_nuclide(nuclide)
-    size = np.broadcast_to(np.asarray(voxel_size_mm, dtype=float), (3,))
-    if not np.all(np.isfinite(size)) or np.any(size <= 0):
-        raise InvalidValueError("voxel_size_mm", voxel_size_mm, "positive voxel edges in mm")
+    tia = _check_tia(tia_mbq_h, nuc)
+    try:
+        size = np.broadcast_to(np.asarray(voxel_size_mm, dtype=float), (3,))
+    except ValueError:
+        raise InvalidValueError(
+            "voxel_size_mm", voxel_size_mm, "one voxel edge or three, in mm"
+        ) from None
+    if not LIMITS.voxel_size_mm.contains(size):
+        raise InvalidValueError(
+            "voxel_size_mm",
+            " x ".join(f"{v:.4g}" for v in size) + " mm",
+            f"voxel edges in {LIMITS.voxel_size_mm.interval} ({LIMITS.voxel_size_mm.why})",
+        )
     size_t = (float(size[0]), float(size[1]), float(size[2]))
     if method == "kernel":
         kern = voxel_kernel(size, nuc.name)
@@ -239,13 +269,40 @@ def dose_volume_histogram(
     return levels, (values.size - below) / values.size
 
 
+def _stable_mean(values: NDArray[np.float64]) -> float:
+    """The mean of finite values; scaled by their largest where their sum would overflow."""
+    with np.errstate(over="ignore"):
+        mean = float(values.mean())
+    if np.isfinite(mean):
+        return mean
+    top = float(np.max(np.abs(values)))
+    return top * float(np.mean(values / top))
+
+
 def dose_statistics(
     dose_gy: ArrayLike, mask: ArrayLike | None = None, v_thresholds_gy: Sequence[float] = ()
 ) -> DoseStatistics:
     """Mean, D50, D90 and V_x of a dose map over a region.
 
     ``D_x`` is the minimum dose received by the hottest x % of the volume, i.e. the
-    (100 − x)-th percentile (linear interpolation between voxels).
+    (100 − x)-th percentile (linear interpolation between voxels). A mean whose
+    sum would overflow is taken of the doses scaled by their maximum.
+
+    Parameters
+    ----------
+    dose_gy
+        Dose map (Gy), finite.
+    mask
+        Region (boolean, same shape); the whole map if omitted.
+    v_thresholds_gy
+        Doses for ``V_x``, each a finite number in ``LIMITS.threshold_dose_gy``
+        (0 to 10⁵ Gy).
+
+    Raises
+    ------
+    InvalidValueError
+        A threshold out of range or not finite (named ``--v-gy``), a dose that is
+        not finite, or a bad mask.
 
     Examples
     --------
@@ -253,11 +310,15 @@ def dose_statistics(
     >>> s.mean, round(s.d90, 2), s.v_gy[5.0]
     (5.5, 1.9, 0.6)
     """
+    for x in v_thresholds_gy:
+        LIMITS.threshold_dose_gy.check(x, "--v-gy")
     values = _region(dose_gy, mask)
+    if not np.all(np.isfinite(values)):
+        raise InvalidValueError("dose_gy", "non-finite values", "finite doses in Gy")
     levels, frac = dose_volume_histogram(values, None, list(v_thresholds_gy))
     return DoseStatistics(
         n_voxels=int(values.size),
-        mean=float(values.mean()),
+        mean=_stable_mean(values),
         minimum=float(values.min()),
         maximum=float(values.max()),
         d50=float(np.percentile(values, 50.0)),

@@ -88,6 +88,7 @@ def _patient_array(value: ArrayLike, n: int, what: str) -> Array:
 
 
 def _level(key: str, value: Any, levels: Mapping[str, float], n: int) -> Array:
+    accepted = f"a finite number in [0, 1] or one of {', '.join(levels)}"
     if isinstance(value, str):
         for name, v in levels.items():
             if name.lower() == value.strip().lower():
@@ -95,12 +96,12 @@ def _level(key: str, value: Any, levels: Mapping[str, float], n: int) -> Array:
         try:
             value = float(value)
         except ValueError:
-            raise InvalidValueError(
-                f"--env {key}", value, f"a number in [0, 1] or one of {', '.join(levels)}"
-            ) from None
+            raise InvalidValueError(f"--env {key}", value, accepted) from None
+    if np.ndim(value) == 0 and not np.isfinite(value):
+        raise InvalidValueError(f"--env {key}", value, accepted)
     arr = _patient_array(value, n, f"--env {key}")
     if np.any((arr < 0) | (arr > 1)):
-        raise InvalidValueError(f"--env {key}", value, "a number in [0, 1]")
+        raise InvalidValueError(f"--env {key}", value, accepted)
     return arr
 
 
