@@ -14,7 +14,12 @@ from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
+
+try:  # Typer >= 0.2x carries its own copy of click, whose exceptions it raises
+    from typer._click import exceptions as _click_exc
+except ImportError:  # pragma: no cover - older Typer uses click itself
+    from click import exceptions as _click_exc  # type: ignore[no-redef]
 
 from rairlab import __version__
 from rairlab.errors import RairlabError
@@ -81,6 +86,19 @@ class _LazyCommands(MutableMapping[str, Any]):
         return name in COMMANDS or name in self._loaded
 
 
+def _flag_type_rich(self: TyperOption, ctx: Any) -> str | None:
+    """No value placeholder for a flag: ``--json``, not ``--json <bool>`` (Typer >= 0.2x
+    shows every option's type, which reads as if a flag took a value)."""
+    if self.is_flag and self.metavar is None:
+        return None
+    return _option_type_rich(self, ctx)  # type: ignore[misc]
+
+
+_option_type_rich = getattr(TyperOption, "display_type_rich", None)
+if _option_type_rich is not None:
+    TyperOption.display_type_rich = _flag_type_rich  # type: ignore[method-assign]
+
+
 class _LazyGroup(TyperGroup):
     """A `TyperGroup` whose sub-commands are imported when first looked up."""
 
@@ -123,18 +141,32 @@ def _root(
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map every `RairlabError` to one line on stderr and exit status 2.
 
-    Usage errors (unknown option, missing argument) are reported by Typer itself,
-    also with exit status 2.
+    Usage errors (unknown option, missing argument, a value of the wrong type) are
+    one line too, naming the command's ``--help``, with exit status 2.
     """
     try:
-        app(args=argv, prog_name="rairlab", standalone_mode=True)
+        code = app(args=argv, prog_name="rairlab", standalone_mode=False)
+    except _click_exc.NoArgsIsHelpError:
+        return 2  # the help is printed already; exit status as click's own
+    except _click_exc.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "rairlab"
+        message = " ".join(exc.format_message().split())
+        typer.echo(f"error: {message} (see {where} --help)", err=True)
+        return 2
+    except _click_exc.ClickException as exc:
+        typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("error: aborted", err=True)
+        return 130
+    except typer.Exit as exc:
+        return exc.exit_code
     except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except RairlabError as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
