@@ -198,3 +198,13 @@ def test_cli_lint_missing_folder_exits_2(
 ) -> None:
     assert main(["kb", "lint", "--path", str(tmp_path / "nope")]) == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_lint_of_a_folder_that_is_no_knowledge_base_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("not a record file", encoding="utf-8")
+    assert main(["kb", "lint", "--path", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "not a knowledge base" in err

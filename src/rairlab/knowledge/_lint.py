@@ -18,7 +18,14 @@ from typing import Any, Literal
 
 from rairlab.knowledge._genotype import _key as alteration_key
 from rairlab.knowledge._knowledgebase import KnowledgeBase, compact_key, name_key
-from rairlab.knowledge._loader import KINDS, NAME_KINDS, NAMES_FOLDER, _resolve_root, read_all
+from rairlab.knowledge._loader import (
+    KINDS,
+    NAME_KINDS,
+    NAMES_FOLDER,
+    _resolve_root,
+    read_all,
+    require_records,
+)
 from rairlab.knowledge._schemas import AgentKind, Alteration, AlterationType
 
 __all__ = ["CHECKS", "Problem", "lint"]
@@ -454,6 +461,7 @@ def lint(
         problems: list[Problem] = []
     else:
         root = _resolve_root(kb_or_path)
+        require_records(root)
         contents, errors, missing = read_all(root)
         kb = KnowledgeBase(**contents, missing_files=missing, origin=str(root))
         problems = [

@@ -301,12 +301,17 @@ def load_knowledge(path: str | os.PathLike[str] | Traversable | None = None) -> 
     if path is None:
         return _load_default()
     root = _resolve_root(path)
+    require_records(root)
+    return _load(root)
+
+
+def require_records(root: Path | Traversable) -> None:
+    """Raise `InputFileError` when folder `root` holds none of the record files."""
     names = (SOURCE_FILE, *(kind.filename for kind in KINDS))
     if not any((root / name).is_file() for name in names):
         raise InputFileError(
             root, f"not a knowledge base: none of {', '.join(names[:3])}, ... is in this folder"
         )
-    return _load(root)
 
 
 @functools.cache
