@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kb": ("rairlab.cli._kb", "app"),
     "trial": ("rairlab.cli._trial", "app"),
     "results": ("rairlab.cli._results", "app"),
+    "report": ("rairlab.cli._report", "report"),
     "calibrate": ("rairlab.cli._calibrate", "calibrate"),
     "validate": ("rairlab.cli._calibrate", "validate"),
 }

@@ -6,7 +6,6 @@ recommendations or predictions for a patient.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rairlab._io import check_output_dir, check_output_file, optional_import, write_bytes
+from rairlab._io import check_output_dir, check_output_file, write_bytes
 from rairlab.cli._output import JSON_OPTION, emit, progress_bar
 from rairlab.errors import InvalidValueError
 
@@ -119,64 +118,12 @@ def plot(
     output = None
     if output_text is not None:
         output = check_output_file(output_text, "--output", _PLOT_SUFFIXES)
-    import json
+    from rairlab.cohort._report import read_summary, summary_figure
 
-    import numpy as np
-
-    from rairlab.cohort import RunDir
-
-    run_d = RunDir(run_dir)
-    run_d.manifest()
-    try:
-        summary = json.loads((run_d.path / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise InvalidValueError("DIR", str(run_dir), "a finished run (with summary.json)") from None
+    run_d, _, summary = read_summary(run_dir)
     target = output or check_output_file(run_d.path / "summary.png", "--output")
     fmt = target.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
         raise InvalidValueError("--output", str(target), "a .png or .svg file name")
-    matplotlib = optional_import("matplotlib", "plot")
-    matplotlib.use("Agg")
-    plt = optional_import("matplotlib.pyplot", "plot")
-    arms = list(summary["arms"])
-    endpoints = list(summary["arms"][arms[0]])
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
-    width = 0.8 / len(arms)
-    x = np.arange(len(endpoints))
-    for i, a in enumerate(arms):
-        rec = summary["arms"][a]
-        p = np.array([rec[e]["p"] or 0.0 for e in endpoints])
-        lo = np.array([rec[e]["ci95"][0] for e in endpoints])
-        hi = np.array([rec[e]["ci95"][1] for e in endpoints])
-        ax1.bar(
-            x + i * width,
-            100 * p,
-            width,
-            label=a,
-            yerr=100 * np.vstack([p - lo, hi - p]),
-            capsize=2,
-        )
-    ax1.set_xticks(x + width * (len(arms) - 1) / 2, endpoints, rotation=40, ha="right")
-    ax1.set_ylabel("patients (%) with 95% CI")
-    ax1.set_ylim(0, 100)
-    ax1.legend(fontsize=8)
-    lesions = run_d.dataset("lesions").to_table(columns=["arm", "dose_gy"])
-    arm_col = np.asarray(lesions.column("arm").to_numpy(zero_copy_only=False))
-    dose = lesions.column("dose_gy").to_numpy()
-    bins = np.logspace(-1, 3, 41)
-    for a in arms:
-        d = dose[(arm_col == a) & (dose > 0)]
-        ax2.hist(np.clip(d, bins[0], bins[-1]), bins=bins, histtype="step", label=a)
-    ax2.set_xscale("log")
-    ax2.axvline(20.0, color="grey", ls=":", lw=1)
-    ax2.set_xlabel("lesion absorbed dose (Gy), treated lesions")
-    ax2.set_ylabel("lesions")
-    fig.suptitle(
-        f"{summary['trial']} — research use only, not a treatment recommendation", fontsize=10
-    )
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=120)
-    plt.close(fig)
-    write_bytes(target, buf.getvalue())
+    write_bytes(target, summary_figure(run_d, summary, fmt))
     typer.echo(str(target))
