@@ -54,7 +54,6 @@ distribution. J Ind Eng Manag 2:114-127. doi:10.3926/jiem.2009.v2n1.p114-127
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import math
 import os
@@ -70,25 +69,34 @@ from scipy.optimize import brentq
 from rairlab import RESEARCH_USE_NOTICE
 from rairlab._io import write_text
 from rairlab._parameters import parameter_set
-from rairlab.calibration._problem import Problem, load_problem
+from rairlab.calibration._petab_model import (
+    Lever,
+    drug_inputs,
+    exposure_id,
+    has_id,
+    levers,
+    model_sbml,
+    potfac_id,
+    representative_sample,
+    sbml_id,
+    touched_parameters,
+)
+from rairlab.calibration._problem import Problem, load_problem, prior_value
 from rairlab.calibration._simulate import _run_spec, _spec
 from rairlab.calibration._targets import Target
+from rairlab.cohort._pipeline import _NETWORK_TSH
 from rairlab.errors import InvalidValueError
 from rairlab.network import (
     compile_model,
     load_network_data,
-    load_population_spec,
-    median_sample,
     population_conditions,
 )
 from rairlab.network._compiled import CompiledModel
 from rairlab.network._lesion import normal_thyrocyte
-from rairlab.network._perturb import _kb, _resolve_agent
+from rairlab.network._perturb import genotype_effects
 from rairlab.network._population import PopulationSample
 from rairlab.network._specs import NetworkData
-from rairlab.network.export import SbmlExtension, parameter_layout, sbml_parameter_table, to_sbml
-from rairlab.network.export._xml import Element, apply, ci
-from rairlab.network.export._xml import cn as _cn
+from rairlab.network.export import parameter_layout, sbml_parameter_table
 
 __all__ = ["PETAB_ENDPOINTS", "PetabProblem", "export_petab", "petab_problem"]
 
@@ -96,27 +104,6 @@ __all__ = ["PETAB_ENDPOINTS", "PetabProblem", "export_petab", "petab_problem"]
 PETAB_ENDPOINTS = ("non_avid", "rai_refractory", "uptake_restored")
 #: Haley's constant: 1 / (1 + exp(-1.702 z)) is within 0.0095 of Phi(z) (Bowling et al. 2009).
 LOGISTIC_SCALE = 1.702
-_FILES = ("model.xml", "conditions.tsv", "observables.tsv", "measurements.tsv", "parameters.tsv")
-
-
-def cn(value: float | int) -> Element:
-    return _cn(value, "dimensionless")
-
-
-@dataclass(frozen=True)
-class Lever:
-    """One fitted network parameter of the reduction.
-
-    ``kind``: ``strength`` or ``memory`` (of alteration ``key``), ``epigenetic``
-    (environment key ``key``, Beta(1, b) level), ``potency`` (every drug) or
-    ``tau`` (time constant of node ``key``).
-    """
-
-    pid: str
-    name: str  # parameter-set name, e.g. population.braf_strength.median
-    record: str  # population spec record
-    kind: str
-    key: str
 
 
 @dataclass(frozen=True)
@@ -196,7 +183,7 @@ class PetabProblem:
             lines.append(
                 f"| {r.target} | {r.genotype or 'wild type'} ({r.share:.0%} of "
                 f"{r.n_subgroup}) | {r.tsh} | {r.scan} | {drugs} | {hours} "
-                f"| {observed[_sid(r.target)]:.2f} | {self.predicted[r.target]:.2f} |"
+                f"| {observed[sbml_id(r.target)]:.2f} | {self.predicted[r.target]:.2f} |"
             )
         lines += ["", "Targets not in the reduction:", ""]
         lines += [f"- {t}: {why}" for t, why in self.excluded]
@@ -223,109 +210,6 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def levers(problem: Problem, data: NetworkData | None = None) -> tuple[list[Lever], list[str]]:
-    """The problem's network parameters as levers, and the problem names that are not."""
-    data = data or load_network_data()
-    spec = load_population_spec(parameters="prior")
-    records = {p.name: p for p in spec.parameters}
-    out: list[Lever] = []
-    rest: list[str] = []
-    for fp in problem.parameters:
-        domain, _, tail = fp.name.partition(".")
-        rec_name, _, field = tail.rpartition(".")
-        if domain != "population":
-            rest.append(fp.name)
-            continue
-        rec = records[rec_name]
-        pid = rec_name if field == "median" else f"{rec_name}_{field}"
-        if rec.target in ("strength", "memory") and field == "median":
-            alt = data.alterations.get(rec.key)
-            if alt is None:
-                raise InvalidValueError(fp.name, rec.key, "an alteration with a node effect")
-            out.append(Lever(pid, fp.name, rec_name, rec.target, rec.key))
-        elif rec.target == "env" and rec.family == "beta" and field == "b":
-            if rec.params.get("a") != 1.0 or data.environment[rec.key].mode != "bias":
-                raise InvalidValueError(fp.name, rec.key, "a Beta(1, b) bias environment level")
-            out.append(Lever(pid, fp.name, rec_name, "epigenetic", rec.key))
-        elif rec.target == "potency" and field == "median":
-            out.append(Lever(pid, fp.name, rec_name, "potency", "*"))
-        elif rec.target == "tau_scale" and field == "median" and rec.key != "*":
-            out.append(Lever(pid, fp.name, rec_name, "tau", rec.key))
-        else:
-            raise InvalidValueError(
-                fp.name,
-                f"{rec.target} {rec.family}.{field}",
-                "a strength/memory/potency/tau_scale median or a Beta(1, b) environment b",
-            )
-    return out, rest
-
-
-def representative_sample(
-    values: Mapping[str, float], levers_: list[Lever], zero: bool = False
-) -> PopulationSample:
-    """The typical patient of the fitted population spec with `values` of the levers.
-
-    Clonal fractions are 1. With `zero`, every lever is at its neutral value (strength,
-    memory and epigenetic level 0, potency and time-constant multipliers 1): the
-    base the SBML assignment rules compose the levers onto.
-    """
-    spec = load_population_spec()
-    sample = median_sample(spec, 1)
-    out = {k: np.array(v, dtype=float) for k, v in sample.values.items()}
-    for p in spec.parameters:
-        if p.target == "clonal":
-            out[p.name] = np.ones(1)
-    for lv in levers_:
-        if lv.kind == "epigenetic":
-            b = float(values[lv.pid])
-            level = 0.0 if zero else 1.0 - 0.5 ** (1.0 / b)
-            out[lv.record] = np.array([level])
-        elif zero:
-            out[lv.record] = np.array([0.0 if lv.kind in ("strength", "memory") else 1.0])
-        else:
-            out[lv.record] = np.array([float(values[lv.pid])])
-    return PopulationSample(spec, out, None)
-
-
-def _effects(genotype: str, data: NetworkData) -> list[Any]:
-    """The modelled node effects of `genotype`'s alterations (by id or parent id)."""
-    if not genotype:
-        return []
-    from rairlab.knowledge import parse_genotype
-
-    found = []
-    for alt in parse_genotype(genotype, _kb()):
-        effect = data.alterations.get(alt.id) or data.alterations.get(alt.parent or "")
-        if effect is not None:
-            found.append(effect)
-    return found
-
-
-def drug_inputs(
-    drugs: Mapping[str, float], genotype: str, exposure_scale: float, data: NetworkData
-) -> dict[str, tuple[float, float]]:
-    """Per agent id: (exposure after exposure actions, resistance potency factor).
-
-    As :func:`rairlab.network.conditions` computes them for one patient: the arm's
-    exposure times the patient's exposure multiplier, times the ``exposure`` factor
-    of every other agent given; the product of the genotype's resistance factors.
-    """
-    resolved = [(*_resolve_agent(name, data), e * exposure_scale) for name, e in drugs.items()]
-    exposure = {rec.id: e for rec, _, e in resolved}
-    for _, actions, e in resolved:
-        for act in actions.actions:
-            if act.mode == "exposure" and e > 0:
-                for target in act.applies_to:
-                    if target in exposure:
-                        exposure[target] *= act.factor
-    factor = dict.fromkeys(exposure, 1.0)
-    for effect in _effects(genotype, data):
-        for agent, f in effect.resistance.items():
-            if agent in factor:
-                factor[agent] *= f
-    return {a: (exposure[a], factor[a]) for a in exposure}
-
-
 def _representatives(
     problem: Problem, values: Mapping[str, float], n: int, min_share: float
 ) -> tuple[list[Representative], float, list[tuple[str, str]]]:
@@ -333,20 +217,15 @@ def _representatives(
     the targets whose most common genotype covers less than `min_share` of the subgroup."""
     con = duckdb.connect()
     tables: dict[str, Any] = {}
-    masses: list[float] = []
+    masses: list[np.ndarray] = []
     for name in sorted({t.spec for t in problem.targets if t.endpoint in PETAB_ENDPOINTS}):
         table = _run_spec(_spec(name), n, values, None)
         if table is None:
             raise InvalidValueError("calibration spec", name, "a spec the fitted set can enrol")
         tables[name] = table
-        con.register("patients", table)
-        masses.extend(
-            float(m)
-            for (m,) in con.execute(
-                "SELECT tumour_mass_g / n_lesions FROM patients WHERE n_lesions > 0"
-            ).fetchall()
-        )
-        con.unregister("patients")
+        lesions = np.asarray(table.column("n_lesions").to_numpy(), dtype=float)
+        mass = np.asarray(table.column("tumour_mass_g").to_numpy(), dtype=float)
+        masses.append(mass[lesions > 0] / lesions[lesions > 0])  # mean lesion mass per patient
     reps: list[Representative] = []
     mixed: list[tuple[str, str]] = []
     for t in problem.targets:
@@ -393,7 +272,7 @@ def _representatives(
             )
         )
     con.close()
-    return reps, float(np.median(masses)), mixed
+    return reps, float(np.median(np.concatenate(masses))), mixed
 
 
 def _arm_exposure(drug: Any) -> float:
@@ -430,145 +309,6 @@ def half_visible_uptake(scan: str, tsh: str, mass_g: float) -> float:
     return math.exp(brentq(gap, lo, hi, xtol=1e-10))
 
 
-def _sid(text: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in text)
-
-
-def _has(alteration: str) -> str:
-    return f"has_{_sid(alteration)}"
-
-
-def _exposure_id(agent: str) -> str:
-    return f"exposure_{_sid(agent)}"
-
-
-def _potfac_id(agent: str) -> str:
-    return f"potfac_{_sid(agent)}"
-
-
-def _one_minus(a: Element) -> Element:
-    return apply("minus", cn(1), a)
-
-
-def _times(*terms: Element) -> Element:
-    return terms[0] if len(terms) == 1 else apply("times", *terms)
-
-
-def _drug_effect(act: Any, agent: str, lever: str | None) -> Element:
-    """emax E^h / (E^h + (potency x potfac x lever)^h) in MathML."""
-    e = apply("power", ci(_exposure_id(agent)), cn(float(act.hill)))
-    pot = _times(cn(float(act.potency)), ci(_potfac_id(agent)), *([ci(lever)] if lever else []))
-    half = apply("power", pot, cn(float(act.hill)))
-    return apply("divide", apply("times", cn(float(act.emax)), e), apply("plus", e, half))
-
-
-def _sbml(
-    model: CompiledModel,
-    data: NetworkData,
-    base_cond: Any,
-    levers_: list[Lever],
-    nominal: Mapping[str, float],
-    agents: list[str],
-    touched: dict[str, str],
-) -> str:
-    """The model: the network at the typical patient plus the levers' assignment rules."""
-    factors: dict[str, list[Element]] = {pid: [] for pid in touched}
-    potency = next((lv.pid for lv in levers_ if lv.kind == "potency"), None)
-    for lv in levers_:
-        target = _lever_target(lv, data)
-        if lv.kind in ("strength", "memory") and target is not None:
-            factors[target[0]].append(_one_minus(apply("times", ci(_has(lv.key)), ci(lv.pid))))
-        elif lv.kind == "epigenetic" and target is not None:
-            level = apply("power", cn(0.5), apply("divide", cn(1), ci(lv.pid)))
-            factors[target[0]].append(level)  # 1 - median of Beta(1, b)
-    for agent in agents:
-        for act in _agent_actions(agent, data):
-            pid = f"scale_{act.node}" if act.mode == "inhibit" else f"bias_{act.node}"
-            factors[pid].append(_one_minus(_drug_effect(act, agent, potency)))
-    assignments: dict[str, Element] = {}
-    for pid, kind in touched.items():
-        base = ci(f"base_{pid}")
-        if kind == "bias":
-            body = _one_minus(_times(_one_minus(base), *factors[pid]))
-        elif kind == "scale":
-            body = _times(base, *factors[pid])
-        else:  # tau
-            lever = next(lv.pid for lv in levers_ if _lever_target(lv, data) == (pid, "tau"))
-            body = apply("times", base, ci(lever))
-        assignments[pid] = body
-    ids, values = sbml_parameter_table(model, base_cond, parameter_layout(model, data))
-    base_row = dict(zip(ids, values[0].tolist(), strict=True))
-    params: dict[str, tuple[float, str]] = {}
-    for lv in levers_:
-        params[lv.pid] = (float(nominal[lv.pid]), "dimensionless")
-    for lv in levers_:
-        if lv.kind in ("strength", "memory"):
-            params.setdefault(_has(lv.key), (0.0, "dimensionless"))
-    for agent in agents:
-        params[_exposure_id(agent)] = (0.0, "dimensionless")
-        params[_potfac_id(agent)] = (1.0, "dimensionless")
-    for pid, kind in touched.items():
-        params[f"base_{pid}"] = (base_row[pid], "hour" if kind == "tau" else "dimensionless")
-    params["track"] = (1.0, "dimensionless")
-    params["tau_track"] = (1.0, "hour")
-    rate = apply(
-        "divide",
-        apply("times", ci("track"), apply("minus", ci("iodide_uptake"), ci("u_pre"))),
-        ci("tau_track"),
-    )
-    ext = SbmlExtension(
-        parameters=params,
-        assignments=assignments,
-        rates={"u_pre": (0.0, "dimensionless", rate)},
-        notes=(
-            "PEtab reduction of the rairlab calibration problem (rairlab export petab): the "
-            "typical patient of the fitted population spec; fitted network parameters act "
-            "through assignment rules; u_pre holds the uptake before drugs (track = 1 in "
-            "preequilibration, 0 on drug).",
-        ),
-    )
-    return to_sbml(model, base_cond, data=data, extension=ext)
-
-
-def _agent_actions(agent: str, data: NetworkData) -> list[Any]:
-    acts = next(a for a in data.agents if a.agent == agent).actions
-    pulses = [a for a in acts if a.mode == "pulse"]
-    if pulses:
-        raise InvalidValueError("drug", agent, "agents without pulse actions in the PEtab export")
-    return [a for a in acts if a.mode in ("inhibit", "activate")]
-
-
-def _lever_target(lv: Lever, data: NetworkData) -> tuple[str, str] | None:
-    """The SBML parameter a lever acts on and how (bias | scale | tau); None for potency."""
-    if lv.kind in ("strength", "memory"):
-        alt = data.alterations[lv.key]
-        if lv.kind == "strength" and alt.effect == "loss":
-            return f"scale_{alt.node}", "scale"
-        return f"bias_{alt.node if lv.kind == 'strength' else data.memory_node}", "bias"
-    if lv.kind == "epigenetic":
-        return f"bias_{data.environment[lv.key].node}", "bias"
-    if lv.kind == "tau":
-        return f"tau_{lv.key}", "tau"
-    return None
-
-
-def _touched(levers_: list[Lever], agents: list[str], data: NetworkData) -> dict[str, str]:
-    """SBML parameter id -> bias | scale | tau, for every parameter a lever acts on."""
-    out: dict[str, str] = {}
-    for lv in levers_:
-        target = _lever_target(lv, data)
-        if target is not None:
-            out[target[0]] = target[1]
-    for agent in agents:
-        for act in _agent_actions(agent, data):
-            kind = "scale" if act.mode == "inhibit" else "bias"
-            out[f"{kind}_{act.node}"] = kind
-    return out
-
-
-_NETWORK_TSH = {"withdrawal": "withdrawal", "rhtsh": "rhTSH", "suppressed": "suppressed"}
-
-
 def _observed(problem: Problem, target: Target) -> tuple[float, float]:
     k, n = problem.observed(target)
     p_add1 = (k + 1.0) / (n + 2.0)
@@ -596,24 +336,72 @@ def petab_problem(
     InvalidValueError
         When a fitted parameter cannot act in the reduction, or a subgroup is empty.
     """
+    if not 0.0 < min_share <= 1.0:
+        raise InvalidValueError("min_share", min_share, "a share in (0, 1]")
     problem = problem or load_problem()
     data = load_network_data()
     model = compile_model()
     fitted = parameter_set("fitted").as_dict()
     levers_, other = levers(problem, data)
-    nominal = {lv.pid: fitted.get(lv.name, _prior(lv.name)) for lv in levers_}
-    if not 0.0 < min_share <= 1.0:
-        raise InvalidValueError("min_share", min_share, "a share in (0, 1]")
+    nominal = {lv.pid: fitted.get(lv.name, prior_value(lv.name)) for lv in levers_}
     reps, mass, mixed = _representatives(problem, fitted, n, min_share)
     agents = sorted(
         {a for r in reps for a in drug_inputs(r.drugs, r.genotype, 1.0, data)},
     )
-    touched = _touched(levers_, agents, data)
+    touched = touched_parameters(levers_, agents, data)
     zero = representative_sample(nominal, levers_, zero=True)
+
+    cond_rows, first_cond = _condition_rows(model, data, reps, levers_, agents, touched, zero)
+    u_ref = float(normal_thyrocyte(model)["iodide_uptake"][0])
+    obs_rows, meas_rows, r50, estimated_r50 = _observation_rows(problem, reps, mass, other)
+    par_rows = _parameter_rows(problem, levers_, nominal, fitted, r50, estimated_r50, u_ref)
+    excluded = tuple(
+        sorted(
+            [
+                *mixed,
+                *(
+                    (t.id, f"endpoint {t.endpoint}: the dose-response layer is not an ODE")
+                    for t in problem.targets
+                    if t.endpoint not in PETAB_ENDPOINTS
+                ),
+            ]
+        )
+    )
+    not_mapped = tuple(
+        (name, "informs only dose-response targets")
+        for name in other
+        if name.startswith("patient.") and "lesion_uptake_scale" not in name
+    )
+    sbml = model_sbml(model, data, first_cond, levers_, nominal, agents, touched)
+    obs = {row["parameterId"]: row["nominalValue"] for row in par_rows}
+    predicted = {
+        r.target: _predict(model, representative_sample(nominal, levers_), r, obs, data)
+        for r in reps
+    }
+    return PetabProblem(
+        sbml, cond_rows, obs_rows, meas_rows, par_rows, tuple(reps), excluded, not_mapped, predicted
+    )
+
+
+def _condition_rows(
+    model: CompiledModel,
+    data: NetworkData,
+    reps: list[Representative],
+    levers_: list[Lever],
+    agents: list[str],
+    touched: Mapping[str, str],
+    zero: PopulationSample,
+) -> tuple[list[dict[str, Any]], Any]:
+    """The condition table (a preequilibration row without drugs before each drug target),
+    and the first target's base conditions (the SBML file's defaults).
+
+    Each row sets what differs between targets: the genotype indicators, every agent's
+    exposure and resistance factor, the base of every lever-composed parameter, the
+    perturbations that vary (TSH state, genotype effects) and the uptake tracker.
+    """
     exposure_scale = float(
         next(zero[p.name][0] for p in zero.spec.parameters if p.target == "exposure")
     )
-
     cond_rows: list[dict[str, Any]] = []
     table: list[dict[str, float]] = []
     first_cond = None
@@ -628,18 +416,17 @@ def petab_problem(
         entry: dict[str, float] = {}
         for lv in levers_:
             if lv.kind in ("strength", "memory"):
-                entry[_has(lv.key)] = float(
-                    any(e.alteration == lv.key for e in _effects(r.genotype, data))
+                entry[has_id(lv.key)] = float(
+                    any(e and e.alteration == lv.key for _, e in genotype_effects(r.genotype, data))
                 )
         for agent in agents:
             e, f = inputs.get(agent, (0.0, 1.0))
-            entry[_exposure_id(agent)] = e
-            entry[_potfac_id(agent)] = f
+            entry[exposure_id(agent)] = e
+            entry[potfac_id(agent)] = f
         for pid in touched:
             entry[f"base_{pid}"] = row.pop(pid)
         entry.update({k: v for k, v in row.items() if not k.startswith(("tau_", "k_", "n_", "m_"))})
         table.append(entry)
-    assert first_cond is not None
     varying = [
         c
         for c in table[0]
@@ -649,17 +436,26 @@ def petab_problem(
     for r, entry in zip(reps, table, strict=True):
         sim = {c: entry[c] for c in varying}
         if r.drugs:
-            pre = {**sim, **{_exposure_id(a): 0.0 for a in agents}, "track": 1.0}
-            cond_rows.append({"conditionId": f"pre_{_sid(r.target)}", "conditionName": "", **pre})
+            pre = {**sim, **{exposure_id(a): 0.0 for a in agents}, "track": 1.0}
+            cond_rows.append(
+                {"conditionId": f"pre_{sbml_id(r.target)}", "conditionName": "", **pre}
+            )
             sim["track"] = 0.0
         else:
             sim["track"] = 1.0
         name = f"{r.target}: {r.genotype or 'wild type'}, {r.tsh}, " + (
             " + ".join(r.drugs) or "no drug"
         )
-        cond_rows.append({"conditionId": f"c_{_sid(r.target)}", "conditionName": name, **sim})
+        cond_rows.append({"conditionId": f"c_{sbml_id(r.target)}", "conditionName": name, **sim})
 
-    u_ref = float(normal_thyrocyte(model)["iodide_uptake"][0])
+    return cond_rows, first_cond
+
+
+def _observation_rows(
+    problem: Problem, reps: list[Representative], mass: float, other: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, float], set[str]]:
+    """Observables, measurements, the half-visibility uptake of each scan and TSH state, and
+    those of them that are estimated (their scan's detection limit is fitted)."""
     obs_rows: list[dict[str, Any]] = []
     meas_rows: list[dict[str, Any]] = []
     r50: dict[str, float] = {}
@@ -668,13 +464,13 @@ def petab_problem(
     targets = {t.id: t for t in problem.targets}
     for r in reps:
         t = targets[r.target]
-        key = f"r50_{_sid(r.scan)}_{r.tsh}"
+        key = f"r50_{sbml_id(r.scan)}_{r.tsh}"
         if key not in r50:
             r50[key] = half_visible_uptake(r.scan, r.tsh, mass)
             if any(s.startswith(r.scan + "_mda") for s in fitted_scans):
                 estimated_r50.add(key)
         restored = t.endpoint == "uptake_restored"
-        oid = f"{'new_uptake' if restored else 'non_avid'}_{_sid(r.scan)}_{r.tsh}"
+        oid = f"{'new_uptake' if restored else 'non_avid'}_{sbml_id(r.scan)}_{r.tsh}"
         if oid not in {o["observableId"] for o in obs_rows}:
             obs_rows.append(
                 {
@@ -695,43 +491,16 @@ def petab_problem(
         meas_rows.append(
             {
                 "observableId": oid,
-                "preequilibrationConditionId": f"pre_{_sid(r.target)}" if r.drugs else "",
-                "simulationConditionId": f"c_{_sid(r.target)}",
+                "preequilibrationConditionId": f"pre_{sbml_id(r.target)}" if r.drugs else "",
+                "simulationConditionId": f"c_{sbml_id(r.target)}",
                 "measurement": p,
                 "time": math.inf if r.hours is None else r.hours,
                 "noiseParameters": se,
-                "datasetId": _sid(r.target),
+                "datasetId": sbml_id(r.target),
             }
         )
 
-    par_rows = _parameter_rows(problem, levers_, nominal, fitted, r50, estimated_r50, u_ref)
-    excluded = tuple(
-        sorted(
-            [
-                *mixed,
-                *(
-                    (t.id, f"endpoint {t.endpoint}: the dose-response layer is not an ODE")
-                    for t in problem.targets
-                    if t.endpoint not in PETAB_ENDPOINTS
-                ),
-            ]
-        )
-    )
-    not_mapped = tuple(
-        (name, "informs only dose-response targets")
-        for name in other
-        if name.startswith("patient.") and "lesion_uptake_scale" not in name
-    )
-    sbml = _sbml(model, data, first_cond, levers_, nominal, agents, touched)
-    obs = {"lesion_uptake_scale_median": 0.0, "lesion_uptake_scale_sigma": 0.0, **r50}
-    obs.update({row["parameterId"]: row["nominalValue"] for row in par_rows})
-    predicted = {
-        r.target: _predict(model, representative_sample(nominal, levers_), r, obs, data)
-        for r in reps
-    }
-    return PetabProblem(
-        sbml, cond_rows, obs_rows, meas_rows, par_rows, tuple(reps), excluded, not_mapped, predicted
-    )
+    return obs_rows, meas_rows, r50, estimated_r50
 
 
 def _share_visible(u: float, r50: float, values: Mapping[str, float]) -> float:
@@ -763,18 +532,12 @@ def _predict(
         )
         return float(st["iodide_uptake"][0])
 
-    r50 = values[f"r50_{_sid(r.scan)}_{r.tsh}"]
+    r50 = values[f"r50_{sbml_id(r.scan)}_{r.tsh}"]
     before = _share_visible(uptake(None, None), r50, values)
     if not r.drugs:
         return 1.0 - before
     after = _share_visible(uptake(r.drugs, r.hours), r50, values)
     return (after - before) / (1.0 - before)
-
-
-def _prior(name: str) -> float:
-    from rairlab.calibration._problem import prior_value
-
-    return prior_value(name)
 
 
 def _formula(r50: str, restored: bool) -> str:
@@ -824,18 +587,13 @@ def _parameter_rows(
             fp = by_name[name]
             add(f"lesion_uptake_scale_{field}", name, fitted[name], fp.bounds, True, True)
         else:
-            v = _prior(name)
+            v = prior_value(name)
             add(f"lesion_uptake_scale_{field}", name, v, (v, v), True, False)
     for pid, value in sorted(r50.items()):
         est = pid in estimated_r50
         add(pid, "relative uptake at half visibility (derived)", value, (1e-6, 5.0), True, est)
     add("u_ref", "iodide_uptake of a normal thyrocyte", u_ref, (u_ref, u_ref), False, False)
     return rows
-
-
-@functools.lru_cache(maxsize=1)
-def _cached(n: int, min_share: float) -> PetabProblem:
-    return petab_problem(None, n, min_share)
 
 
 def export_petab(directory: str | os.PathLike[str], n: int = 512, min_share: float = 0.5) -> Path:
@@ -850,4 +608,4 @@ def export_petab(directory: str | os.PathLike[str], n: int = 512, min_share: flo
     ...     export_petab(folder).name
     'problem.yaml'
     """
-    return _cached(n, min_share).write(directory)
+    return petab_problem(None, n, min_share).write(directory)

@@ -148,6 +148,41 @@ def _alteration_overrides(
     return out
 
 
+def genotype_effects(text: str, data: NetworkData | None = None) -> list[tuple[Any, Any]]:
+    """Each alteration of genotype `text` with its node effect (by its id or its parent's),
+    or None where the network does not model it; [] for wild type.
+
+    Examples
+    --------
+    >>> [(a.id, e.node) for a, e in genotype_effects("BRAF p.V600E")]
+    [('ALT-001', 'BRAF_V600E')]
+    """
+    if not text:
+        return []
+    from rairlab.knowledge import parse_genotype
+
+    data = data or load_network_data()
+    return [
+        (alt, data.alterations.get(alt.id) or data.alterations.get(alt.parent or ""))
+        for alt in parse_genotype(text, _kb())
+    ]
+
+
+def boosted_exposures(
+    resolved: Sequence[tuple[Any, AgentActions, Array]],
+) -> dict[str, Array]:
+    """Each given agent's exposure after the ``exposure`` actions of the agents given with it
+    (e.g. an extracellular-vesicle carrier raising its cargo's exposure), by agent id."""
+    exposure_of = {rec.id: np.array(e, dtype=float) for rec, _, e in resolved}
+    for _rec, actions, e in resolved:
+        for act in actions.actions:
+            if act.mode == "exposure":
+                for target in act.applies_to:
+                    if target in exposure_of:
+                        exposure_of[target] *= np.where(e > 0, act.factor, 1.0)
+    return exposure_of
+
+
 def _apply_genotype(
     model: CompiledModel,
     data: NetworkData,
@@ -166,16 +201,13 @@ def _apply_genotype(
     if len(texts) != n:
         raise InvalidValueError("genotype", f"{len(texts)} texts", f"one text or {n} texts")
     if any(t for t in texts):
-        from rairlab.knowledge import parse_genotype
-
         overrides = _alteration_overrides(strength, memory, data, n)
         mem_col = model.index(data.memory_node)
         values, inverse = np.unique(np.asarray(texts, dtype=str), return_inverse=True)
         inverse = inverse.reshape(-1)
         unique = {str(t): inverse == i for i, t in enumerate(values) if t}
         for text, rows in unique.items():
-            for alt in parse_genotype(text, _kb()):
-                effect = data.alterations.get(alt.id) or data.alterations.get(alt.parent or "")
+            for alt, effect in genotype_effects(text, data):
                 entry: dict[str, Any] = {"kind": "alteration", "name": alt.text, "id": alt.id}
                 if effect is None:
                     entry["modelled"] = False
@@ -304,13 +336,7 @@ def conditions(
     for name, exposure in items:
         record, actions = _resolve_agent(name, data)
         resolved.append((record, actions, _patient_array(exposure, n, f"exposure of {name!r}")))
-    exposure_of = {rec.id: e.copy() for rec, _, e in resolved}
-    for _rec, actions, e in resolved:
-        for act in actions.actions:
-            if act.mode == "exposure":
-                for target in act.applies_to:
-                    if target in exposure_of:
-                        exposure_of[target] *= np.where(e > 0, act.factor, 1.0)
+    exposure_of = boosted_exposures(resolved)
     for name, value in (potency or {}).items():
         rec, _ = _resolve_agent(name, data)
         arr = _patient_array(value, n, f"potency of {name!r}")
