@@ -15,6 +15,7 @@ from rich.table import Table
 
 from rairlab._io import check_output_dir, check_output_file, write_bytes
 from rairlab.cli._output import JSON_OPTION, emit, progress_bar
+from rairlab.cohort._report import format_difference, format_endpoint
 from rairlab.errors import InvalidValueError
 
 __all__ = ["app", "plot", "render_summary", "run"]
@@ -38,21 +39,10 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
     for a in names:
         table.add_column(a, justify="right")
     for e in endpoints:
-        cells = []
-        for a in names:
-            r = arms[a][e]
-            lo, hi = r["ci95"]
-            p = 100 * (r["p"] or 0.0)
-            cells.append(f"{r['k']}/{r['n']} {p:.0f}% ({100 * lo:.0f}–{100 * hi:.0f})")
-        table.add_row(e, *cells)
+        table.add_row(e, *(format_endpoint(arms[a][e]) for a in names))
     console.print(table)
     for label, diff in summary.get("differences", {}).items():
-        parts = []
-        for e, d in diff.items():
-            lo, hi = d["ci95"]
-            parts.append(
-                f"{e} {100 * (d['difference'] or 0):+.0f} pts ({100 * lo:+.0f} to {100 * hi:+.0f})"
-            )
+        parts = [f"{e} {format_difference(d)}" for e, d in diff.items()]
         console.print(f"[bold]{label}[/bold]: " + "; ".join(parts))
 
 

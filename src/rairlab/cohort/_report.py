@@ -22,7 +22,14 @@ from rairlab import RESEARCH_USE_NOTICE
 from rairlab._io import optional_import, write_text
 from rairlab.errors import InvalidValueError
 
-__all__ = ["read_summary", "summary_figure", "trial_report_html", "write_trial_report"]
+__all__ = [
+    "format_difference",
+    "format_endpoint",
+    "read_summary",
+    "summary_figure",
+    "trial_report_html",
+    "write_trial_report",
+]
 
 _STYLE = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1b1b;
@@ -96,8 +103,17 @@ def summary_figure(run_d: Any, summary: dict[str, Any], fmt: str = "svg") -> byt
     return buf.getvalue()
 
 
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.0f}%"
+def format_endpoint(rec: dict[str, Any]) -> str:
+    """One arm's endpoint of ``summary.json`` as ``k/n p% (lo–hi)`` (Wilson 95% CI)."""
+    lo, hi = rec["ci95"]
+    p = 100 * (rec["p"] or 0.0)
+    return f"{rec['k']}/{rec['n']} {p:.0f}% ({100 * lo:.0f}–{100 * hi:.0f})"
+
+
+def format_difference(d: dict[str, Any]) -> str:
+    """A difference between arms as ``+d pts (lo to hi)`` (Newcombe 95% CI)."""
+    lo, hi = d["ci95"]
+    return f"{100 * (d['difference'] or 0):+.0f} pts ({100 * lo:+.0f} to {100 * hi:+.0f})"
 
 
 def _endpoint_table(summary: dict[str, Any]) -> str:
@@ -106,12 +122,8 @@ def _endpoint_table(summary: dict[str, Any]) -> str:
     head = "".join(f"<th>{html.escape(a)}</th>" for a in arms)
     rows = []
     for e in endpoints:
-        cells = []
-        for a in arms:
-            r = summary["arms"][a][e]
-            lo, hi = r["ci95"]
-            cells.append(f"<td>{r['k']}/{r['n']} {_pct(r['p'])} ({_pct(lo)}–{_pct(hi)})</td>")
-        rows.append(f"<tr><td>{html.escape(e)}</td>{''.join(cells)}</tr>")
+        cells = "".join(f"<td>{format_endpoint(summary['arms'][a][e])}</td>" for a in arms)
+        rows.append(f"<tr><td>{html.escape(e)}</td>{cells}</tr>")
     return (
         "<table><caption>k/n, proportion and Wilson 95% interval per arm</caption>"
         f"<tr><th>endpoint</th>{head}</tr>{''.join(rows)}</table>"
@@ -122,13 +134,12 @@ def _differences_table(summary: dict[str, Any]) -> str:
     parts = []
     for label, diffs in summary.get("differences", {}).items():
         rows = "".join(
-            f"<tr><td>{html.escape(e)}</td><td>{100 * d['difference']:+.0f} pts</td>"
-            f"<td>{100 * d['ci95'][0]:+.0f} to {100 * d['ci95'][1]:+.0f}</td></tr>"
+            f"<tr><td>{html.escape(e)}</td><td>{format_difference(d)}</td></tr>"
             for e, d in diffs.items()
         )
         parts.append(
             f"<table><caption>{html.escape(label)} (Newcombe 95% interval)</caption>"
-            f"<tr><th>endpoint</th><th>difference</th><th>95% CI</th></tr>{rows}</table>"
+            f"<tr><th>endpoint</th><th>difference (95% CI)</th></tr>{rows}</table>"
         )
     return "".join(parts) or "<p>One arm: no differences.</p>"
 
