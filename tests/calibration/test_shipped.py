@@ -15,7 +15,7 @@ import yaml
 from rairlab._parameters import FITTED_PATH, fitted_document, parameter_set
 from rairlab.calibration import load_problem
 from rairlab.calibration._docs import SHIPPED_RUN, load_limits, render
-from rairlab.calibration._fit import _problem_fingerprint
+from rairlab.calibration._rundir import problem_fingerprint
 from rairlab.cohort import load_cohort_data
 from rairlab.network import load_population_spec
 
@@ -28,8 +28,8 @@ def test_the_fitted_set_belongs_to_the_current_problem() -> None:
     problem = load_problem()
     assert FITTED["provenance"] == "fitted"
     assert [p["name"] for p in FITTED["parameters"]] == problem.names
-    assert FITTED["manifest"]["problem_sha256"] == _problem_fingerprint(problem)
-    assert RESULT["manifest"]["problem_sha256"] == _problem_fingerprint(problem)
+    assert FITTED["manifest"]["problem_sha256"] == problem_fingerprint(problem)
+    assert RESULT["manifest"]["problem_sha256"] == problem_fingerprint(problem)
     assert FITTED["version"] == RESULT["manifest"]["finished"]
 
 

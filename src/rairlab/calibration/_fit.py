@@ -20,7 +20,6 @@ continues after a kill (every evaluation is deterministic: common random numbers
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import pickle
@@ -33,10 +32,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rairlab._io import atomic_open, write_bytes, write_json
-from rairlab._version import __version__
+from rairlab._io import write_bytes, write_json
 from rairlab.calibration._problem import Problem, load_problem
-from rairlab.errors import InputFileError
+from rairlab.calibration._rundir import Run
 
 __all__ = ["MIN_PROPOSAL_SD", "calibrate", "evaluate_many"]
 
@@ -99,120 +97,6 @@ def evaluate_many(
         return ev.map(values, variant)
 
 
-class _Log:
-    """Append-only JSON-lines record of evaluations; a torn last line (a kill) is dropped."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.rows: list[dict[str, Any]] = []
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    self.rows.append(json.loads(line))
-                except json.JSONDecodeError:
-                    break
-            with atomic_open(path) as fh:  # rewrite without a torn tail
-                fh.writelines(json.dumps(r) + "\n" for r in self.rows)
-        self._cache = {self._key(r["phase"], r["variant"], r["x"]): r for r in self.rows}
-
-    @staticmethod
-    def _key(phase: str, variant: str | None, x: Sequence[float]) -> str:
-        return f"{phase}|{variant}|" + ",".join(f"{v:.12g}" for v in x)
-
-    def get(self, phase: str, variant: str | None, x: Sequence[float]) -> dict[str, Any] | None:
-        return self._cache.get(self._key(phase, variant, x))
-
-    def add(self, rows: Sequence[dict[str, Any]]) -> None:
-        with self.path.open("a", encoding="utf-8") as fh:
-            for r in rows:
-                fh.write(json.dumps(r) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        for r in rows:
-            self.rows.append(r)
-            self._cache[self._key(r["phase"], r["variant"], r["x"])] = r
-
-
-class _Run:
-    """One calibration run directory: manifest, evaluation log, optimizer states."""
-
-    def __init__(self, out: Path, problem: Problem, workers: int, resume: bool) -> None:
-        self.path = out
-        self.problem = problem
-        manifest = {
-            "rairlab_version": __version__,
-            "problem": problem.names,
-            "problem_sha256": _problem_fingerprint(problem),
-            "seed": problem.fit.seed,
-            "fit": problem.fit.model_dump(),
-        }
-        mpath = out / "manifest.json"
-        if mpath.exists():
-            old = json.loads(mpath.read_text(encoding="utf-8"))
-            same = old.get("problem_sha256") == manifest["problem_sha256"]
-            if not resume or not same:
-                why = "holds a calibration" + ("" if same else " of another problem")
-                raise InputFileError(
-                    str(out), f"{why}; use --resume to continue it, or another --out"
-                )
-            manifest = old
-        else:
-            out.mkdir(parents=True, exist_ok=True)
-            manifest["started"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-            manifest["status"] = "running"
-            write_json(mpath, manifest)
-        self.manifest: dict[str, Any] = manifest
-        self.log = _Log(out / "evaluations.jsonl")
-        self.workers = workers
-
-    def evaluate(
-        self,
-        ev: _Evaluator,
-        phase: str,
-        variant: str | None,
-        X: Sequence[Array],
-        extra: Mapping[str, Any],
-    ) -> list[dict[str, Any]]:
-        """Log-likelihood rows for points `X` (cached rows are reused)."""
-        todo = [x for x in X if self.log.get(phase, variant, list(map(float, x))) is None]
-        if todo:
-            sims = ev.map([self.problem.to_natural(x) for x in todo], variant)
-            rows = []
-            for x, sim in zip(todo, sims, strict=True):
-                ll = self.problem.log_likelihood(sim)
-                rows.append(
-                    {
-                        "phase": phase,
-                        "variant": variant,
-                        "x": [float(v) for v in x],
-                        "loglik": sum(ll.values()),
-                        "target_loglik": ll,
-                        "simulated": {k: list(v) for k, v in sim.items()},
-                        **extra,
-                    }
-                )
-            self.log.add(rows)
-        return [self.log.get(phase, variant, list(map(float, x))) for x in X]  # type: ignore[misc]
-
-    def state_path(self, name: str) -> Path:
-        return self.path / f"state-{name}.pkl"
-
-
-def _problem_fingerprint(problem: Problem) -> str:
-    """SHA-256 of what the problem computes (parameters, objective, sizes, fit, targets)."""
-    import hashlib
-
-    doc = {
-        "parameters": [p.model_dump(mode="json") for p in problem.parameters],
-        "printed_n": problem.printed_n,
-        "default_n": problem.default_n,
-        "spec_n": dict(sorted(problem.spec_n.items())),
-        "fit": problem.fit.model_dump(mode="json"),
-        "targets": [t.model_dump(mode="json") for t in problem.targets],
-    }
-    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-
-
 def _cma(x0: Array, sigma0: float, seed: int, popsize: int, problem: Problem) -> Any:
     import cma
 
@@ -226,7 +110,7 @@ def _cma(x0: Array, sigma0: float, seed: int, popsize: int, problem: Problem) ->
 
 
 def _optimize(
-    run: _Run,
+    run: Run,
     ev: _Evaluator,
     name: str,
     x0: Array,
@@ -281,7 +165,7 @@ def _bounds_unbounded(problem: Problem) -> tuple[Array, Array]:
     return lo, hi
 
 
-def _curvature_sd(run: _Run, ev: _Evaluator, best: Array, best_ll: float) -> Array:
+def _curvature_sd(run: Run, ev: _Evaluator, best: Array, best_ll: float) -> Array:
     """Per-coordinate SD from the likelihood's second difference at the best point.
 
     A flat or non-concave direction gets a quarter of its bounds' range.
@@ -305,7 +189,7 @@ def _curvature_sd(run: _Run, ev: _Evaluator, best: Array, best_ll: float) -> Arr
 
 
 def _explore(
-    run: _Run,
+    run: Run,
     ev: _Evaluator,
     best: Array,
     best_ll: float,
@@ -336,7 +220,7 @@ def _explore(
 
 
 def _variants(
-    run: _Run, ev: _Evaluator, best: Array, best_ll: float, tick: Callable[[int], None]
+    run: Run, ev: _Evaluator, best: Array, best_ll: float, tick: Callable[[int], None]
 ) -> list[dict[str, Any]]:
     from rairlab.network import load_network_data
 
@@ -439,7 +323,7 @@ def calibrate(
 
     problem = problem or load_problem()
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
-    run = _Run(Path(out), problem, workers, resume)
+    run = Run(Path(out), problem, workers, resume)
     budget = int(max_evaluations or problem.fit.max_evaluations)
     n_variant_options = _count_variant_options()
     planned = {
