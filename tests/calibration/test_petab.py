@@ -17,14 +17,11 @@ import numpy as np
 import pytest
 
 from rairlab.calibration import PETAB_ENDPOINTS, export_petab, load_problem, petab_problem
-from rairlab.calibration._petab import (
-    _NETWORK_TSH,
-    PetabProblem,
-    Representative,
-    levers,
-    representative_sample,
-)
+from rairlab.calibration._petab import PetabProblem
+from rairlab.calibration._petab_model import levers, representative_sample
+from rairlab.calibration._petab_targets import Representative
 from rairlab.cli import main
+from rairlab.cohort._pipeline import _NETWORK_TSH
 from rairlab.errors import InvalidValueError
 from rairlab.network import compile_model, population_steady_state
 
