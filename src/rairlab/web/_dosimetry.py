@@ -1,0 +1,9 @@
+"""The Dosimetry page (being built)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ROUTES"]
+
+ROUTES: list[Any] = []
