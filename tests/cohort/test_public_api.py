@@ -4,6 +4,12 @@ import rairlab.cohort as cohort
 
 EXPECTED = {
     "BLOCK",
+    "CaseLesion",
+    "CaseResult",
+    "TumourCase",
+    "evaluate_case",
+    "load_case",
+    "parse_case",
     "ENDPOINTS",
     "ENGINES",
     "SETTINGS",

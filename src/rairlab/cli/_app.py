@@ -35,11 +35,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("rairlab.cli._demo", "demo"),
     "dose": ("rairlab.cli._dose", "app"),
     "kb": ("rairlab.cli._kb", "app"),
+    "case": ("rairlab.cli._case", "case"),
     "trial": ("rairlab.cli._trial", "app"),
     "results": ("rairlab.cli._results", "app"),
     "report": ("rairlab.cli._report", "report"),
     "calibrate": ("rairlab.cli._calibrate", "calibrate"),
     "validate": ("rairlab.cli._calibrate", "validate"),
+    "serve": ("rairlab.cli._serve", "serve"),
 }
 
 

@@ -35,6 +35,7 @@ from rich.table import Table
 from rairlab._io import check_output_dir
 from rairlab.biokinetics import iodide_model
 from rairlab.cli._output import JSON_OPTION, emit
+from rairlab.cohort._case import parameter_set_label
 from rairlab.dosimetry import (
     activity_for_dose,
     get_nuclide,
@@ -87,14 +88,6 @@ def lesion_uptake_scale() -> float:
 
     d = load_cohort_data().patient["lesion_uptake_scale"]
     return median(d.family, d.params)
-
-
-def parameter_set_label() -> str:
-    """Which parameter set the defaults come from: the fitted set's version, or the prior."""
-    from rairlab._parameters import fitted_document
-
-    doc = fitted_document()
-    return f"fitted {doc['version']} (docs/validation.md)" if doc else "prior (uncalibrated)"
 
 
 def run_demo() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""``rairlab report``: a trial run as one self-contained HTML file."""
+"""``rairlab report``: a trial run, or a tumour case, as one self-contained HTML file."""
 
 from __future__ import annotations
 
@@ -13,27 +13,47 @@ from rairlab.errors import InvalidValueError
 __all__ = ["report"]
 
 
+_CASE_SUFFIXES = (".yaml", ".yml")
+
+
 def report(
-    run_dir: Path = typer.Argument(..., metavar="DIR", help="A finished trial run directory."),
+    run_dir: Path = typer.Argument(
+        ...,
+        metavar="DIR|CASE.yaml",
+        help="A finished trial run directory, or a tumour case YAML file.",
+    ),
     output: str | None = typer.Option(
-        None, "-o", "--output", help="FILE.html to write (default DIR/report.html)."
+        None,
+        "-o",
+        "--output",
+        help="FILE.html to write (default DIR/report.html, or CASE.report.html beside the case).",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Write a trial run's report: one HTML file (inline figures, no network, prints to PDF).
+    """Write a trial run's or a tumour case's report: one HTML file (inline figures, no network,
+    prints to PDF).
 
     Research use only: the report is model output, not a treatment decision.
     """
     from rairlab._io import check_output_file
-    from rairlab.cohort._report import write_trial_report
 
     if output is not None:
         check_output_file(output, "--output", (".html", ".htm"))
-    if not run_dir.is_dir():
+    if run_dir.suffix.lower() in _CASE_SUFFIXES and not run_dir.is_dir():
+        from rairlab.cohort._case_report import write_case_report
+
+        path = write_case_report(run_dir, output)
+    elif run_dir.is_dir():
+        from rairlab.cohort._report import write_trial_report
+
+        path = write_trial_report(run_dir, output)
+    else:
         raise InvalidValueError(
-            "DIR", str(run_dir), "a trial run directory (rairlab trial run SPEC --out DIR)"
+            "DIR",
+            str(run_dir),
+            "a trial run directory (rairlab trial run SPEC --out DIR) or a tumour case "
+            "file (CASE.yaml)",
         )
-    path = write_trial_report(run_dir, output)
     data = {"path": str(path), "bytes": path.stat().st_size}
 
     def render(console: Console) -> None:

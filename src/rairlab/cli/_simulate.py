@@ -14,13 +14,13 @@ from rairlab.errors import InvalidValueError
 from rairlab.network import (
     compile_model,
     conditions,
-    load_network_data,
     population_steady_state,
     sample_parameters,
     steady_state,
     time_course,
     variant_settings,
 )
+from rairlab.network._options import MAX_EXPOSURE, parse_drug_item, parse_env_items, parse_tsh
 
 __all__ = ["MAX_POPULATION", "OUTPUTS", "simulate"]
 
@@ -40,25 +40,6 @@ MAX_DAYS = 3650.0
 # Largest --population the CLI accepts: a bound on one command's memory and time
 # (cohorts of any size run through the Python API in chunks).
 MAX_POPULATION = 100_000
-# Largest --drug EXPOSURE (multiples of the standard exposure): past 100 every modelled
-# drug effect is saturated (E/(E + potency) >= 99 % of its maximum at the shipped
-# potencies <= 1 and Hill coefficient 1), so a larger number only signals a typo.
-MAX_EXPOSURE = 100.0
-
-
-def _drug(text: str) -> tuple[str, float]:
-    name, sep, value = text.rpartition(":")
-    if not sep or not name:
-        return text.strip(), 1.0
-    try:
-        exposure = float(value)
-    except ValueError:
-        return text.strip(), 1.0
-    if not (np.isfinite(exposure) and 0 <= exposure <= MAX_EXPOSURE):
-        raise InvalidValueError(
-            "--drug", text, f"NAME or NAME:EXPOSURE with EXPOSURE >= 0 and <= {MAX_EXPOSURE:g}"
-        )
-    return name.strip(), exposure
 
 
 def _days(text: str) -> float:
@@ -69,32 +50,6 @@ def _days(text: str) -> float:
     if not np.isfinite(days) or not 0 < days <= MAX_DAYS:
         raise InvalidValueError("--time-course", text, f"a number of days in (0, {MAX_DAYS:g}]")
     return days
-
-
-def _tsh(text: str | None) -> str | None:
-    """`text` when it names a TSH state (or is a level in [0, 1]); else one clear error."""
-    if text is None:
-        return None
-    levels = load_network_data().environment["tsh"].levels
-    if text.strip().lower() in (name.lower() for name in levels):
-        return text
-    try:
-        level = float(text)
-    except ValueError:
-        level = float("nan")
-    if not (np.isfinite(level) and 0.0 <= level <= 1.0):
-        raise InvalidValueError("--tsh", text, f"one of {', '.join(levels)} (or a level in [0, 1])")
-    return text
-
-
-def _env(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise InvalidValueError("--env", item, "KEY=VALUE, e.g. tgfb=high or hypoxia=0.8")
-        out[key.strip()] = value.strip()
-    return out
 
 
 def _population_size(text: str) -> int:
@@ -170,17 +125,17 @@ def simulate(
     time_course_days = None if time_course_text is None else _days(time_course_text)
     if seed < 0:
         raise InvalidValueError("--seed", seed, "a whole number >= 0")
-    tsh = _tsh(tsh)
+    tsh = None if tsh is None else parse_tsh(tsh)
     n_population = None if population_text is None else _population_size(population_text)
     if n_population is not None and (knockout or overexpress):
         raise InvalidValueError(
             "--population", population_text, "no --knockout or --overexpress with it"
         )
     model = compile_model(variant or None)
-    drugs = [_drug(d) for d in drug]
+    drugs = [parse_drug_item(d) for d in drug]
     kw: dict[str, Any] = {
         "genotype": genotype or None,
-        "env": _env(env),
+        "env": parse_env_items(env),
         "tsh": tsh,
         "knockout": knockout,
         "overexpress": overexpress,

@@ -10,8 +10,21 @@ observation, chunk by chunk on an engine (:class:`LocalEngine`,
 ``summary.json`` with Wilson intervals. Population data are cited records in
 ``cohort/data/``. Research use only: results are model outputs, not treatment
 recommendations.
+
+A tumour case (:class:`TumourCase`, :func:`load_case`) is one tumour profile run
+through the same pipeline over a virtual population: :func:`evaluate_case`
+gives each quantity's median and 5th–95th percentiles before and on the drugs,
+the typical patient's values and evidence cards (:class:`CaseResult`).
 """
 
+from rairlab.cohort._case import (
+    CaseLesion,
+    CaseResult,
+    TumourCase,
+    evaluate_case,
+    load_case,
+    parse_case,
+)
 from rairlab.cohort._data import CohortData, load_cohort_data
 from rairlab.cohort._engines import ENGINES, DaskEngine, Engine, LocalEngine, make_engine
 from rairlab.cohort._patients import BLOCK
@@ -25,6 +38,8 @@ __all__ = [
     "ENDPOINTS",
     "ENGINES",
     "SETTINGS",
+    "CaseLesion",
+    "CaseResult",
     "CohortData",
     "DaskEngine",
     "Engine",
@@ -32,11 +47,15 @@ __all__ = [
     "RunDir",
     "TrialResult",
     "TrialSpec",
+    "TumourCase",
+    "evaluate_case",
+    "load_case",
     "load_cohort_data",
     "load_trial_spec",
     "make_engine",
     "newcombe_independent",
     "newcombe_paired",
+    "parse_case",
     "parse_trial_spec",
     "run_trial",
     "wilson",

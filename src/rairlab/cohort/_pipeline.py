@@ -34,6 +34,7 @@ Steps, each batched over the chunk's patients (shapes ``(n,)`` or ``(n, lesions)
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,7 @@ from rairlab.dosimetry import (
 from rairlab.errors import InvalidValueError
 from rairlab.network import (
     CompiledModel,
+    LesionState,
     PopulationSpec,
     compile_model,
     load_population_spec,
@@ -129,6 +131,11 @@ def _tsh_level(tsh: str) -> float:
     return float(load_network_data().environment["tsh"].levels[_NETWORK_TSH[tsh]])
 
 
+def _drug_hours(network: str, weeks: float) -> float | None:
+    """Hours of drugs before the scan for a time-course network; None: their steady state."""
+    return None if network == "steady_state" else weeks * 7 * 24
+
+
 def exposure(drug: Any, data: CohortData) -> float:
     """The drug's exposure relative to its reference regimen (1 without a dose)."""
     if drug.dose_mg is None and drug.per_day is None:
@@ -139,19 +146,37 @@ def exposure(drug: Any, data: CohortData) -> float:
     return dose * per_day / (ref.dose_mg * ref.per_day)
 
 
-def _uptake(
-    ctx: _Context, pat: Patients, drugs: dict[str, float], tsh: str, hours: float | None
-) -> tuple[Array, NDArray[np.bool_]]:
-    """Iodide uptake relative to a normal thyrocyte, and convergence, per patient."""
-    st = population_steady_state(
+def _network_state(
+    ctx: _Context,
+    pat: Patients,
+    drugs: dict[str, float],
+    tsh: str,
+    hours: float | None,
+    env: Mapping[str, Any] | None = None,
+) -> LesionState:
+    """The network state of each patient's lesions (untreated, on drugs, or `hours` into them)."""
+    return population_steady_state(
         ctx.model,
         pat.network,
         genotype=pat.genotype,
         drugs=drugs or None,
         tsh=_NETWORK_TSH[tsh],
+        env=env,
         hours=hours,
     )
-    return np.clip(st["iodide_uptake"] / ctx.reference_uptake, 0.0, 5.0), st.converged
+
+
+def _relative_uptake(ctx: _Context, state: LesionState) -> Array:
+    """Iodide uptake relative to a normal thyrocyte, per patient (the kinetics' input)."""
+    return np.clip(state["iodide_uptake"] / ctx.reference_uptake, 0.0, 5.0)
+
+
+def _uptake(
+    ctx: _Context, pat: Patients, drugs: dict[str, float], tsh: str, hours: float | None
+) -> tuple[Array, NDArray[np.bool_]]:
+    """Iodide uptake relative to a normal thyrocyte, and convergence, per patient."""
+    st = _network_state(ctx, pat, drugs, tsh, hours)
+    return _relative_uptake(ctx, st), st.converged
 
 
 @dataclass(frozen=True)
@@ -204,6 +229,31 @@ def _kinetics(ctx: _Context, pat: Patients, r: Array, tsh: str, scan: str) -> _K
 def _visible(ctx: _Context, pat: Patients, kin: _Kinetics, scan: str) -> NDArray[np.bool_]:
     vis = scan_visible(kin.pct_ia_per_g, pat.mass_g, scan, parameters=ctx.parameters)
     return np.asarray(vis & pat.present)
+
+
+def _gy_per_gbq(pat: Patients, kin: _Kinetics) -> Array:
+    """I-131 absorbed dose per administered GBq of each lesion (sphere model), 0 where absent."""
+    mass = np.where(pat.present, pat.mass_g, 1.0)
+    return np.where(
+        pat.present, lesion_dose_per_gbq_population(kin.residence_h, _THERAPY, mass), 0.0
+    )
+
+
+def _needed_activity(gy_per_gbq: Array, measured: NDArray[np.bool_], target_gy: float) -> Array:
+    """Activity (MBq) bringing each `measured` lesion to `target_gy`; inf for the others.
+
+    Only a lesion the diagnostic scan shows has a dosimetric estimate, and a lesion
+    without dose cannot reach any target.
+    """
+    with np.errstate(divide="ignore"):
+        return np.where(measured & (gy_per_gbq > 0), target_gy / gy_per_gbq * 1000.0, np.inf)
+
+
+def _uptake_restored(
+    visible_before: NDArray[np.bool_], visible_on: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
+    """Per patient: some lesion invisible before the drugs is visible on them."""
+    return np.asarray((visible_on & ~visible_before).any(axis=1))
 
 
 @dataclass(frozen=True)
@@ -377,8 +427,7 @@ def _arm_activity(
         if therapy and therapy.max_activity_mbq
         else trial_max_activity_mbq()
     )
-    with np.errstate(divide="ignore"):
-        needed = np.where(measured & (gy_per_gbq > 0), target / gy_per_gbq * 1000.0, np.inf)
+    needed = _needed_activity(gy_per_gbq, measured, target)
     reach = needed <= cap
     threshold = np.asarray(reach.any(axis=1))
     if therapy is None:
@@ -412,7 +461,7 @@ def simulate_chunk(
     vis_base, refractory = base.visible, base.refractory
 
     drugs = {d.name: exposure(d, ctx.data) for d in arm.drugs}
-    hours = None if spec.simulation.network == "steady_state" else arm.drug_weeks * 7 * 24
+    hours = _drug_hours(spec.simulation.network, arm.drug_weeks)
     if _tsh_level(arm.tsh) == _tsh_level(_BASELINE_TSH):  # the cell sees the same TSH
         r_pre, ok_pre = r_base, ok_base
     else:
@@ -427,9 +476,7 @@ def simulate_chunk(
     vis_tx = _visible(ctx, pat, kin, arm.scan)
 
     mass = np.where(pat.present, pat.mass_g, 1.0)
-    gy_per_gbq = np.where(
-        pat.present, lesion_dose_per_gbq_population(kin.residence_h, _THERAPY, mass), 0.0
-    )
+    gy_per_gbq = _gy_per_gbq(pat, kin)
     activity, threshold = _arm_activity(arm, gy_per_gbq, kin.blood_gy_per_gbq, vis_tx)
     dose = gy_per_gbq * activity[:, None] / 1000.0
     rb = ctx.radiobiology
@@ -471,7 +518,7 @@ def simulate_chunk(
         "sld_change_6mo": change,
         "rai_refractory": refractory,
         "non_avid": ~vis_tx.any(axis=1),
-        "uptake_restored": (vis_tx & ~vis_pre).any(axis=1),
+        "uptake_restored": _uptake_restored(vis_pre, vis_tx),
         "dosimetric_threshold": threshold,
         "treated": activity > 0,
         "blood_dose_ok": blood_ok,

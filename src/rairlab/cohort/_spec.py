@@ -336,14 +336,34 @@ def parse_trial_spec(data: Any, source: str = "trial spec") -> TrialSpec:
     try:
         return TrialSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        field = _where(tuple(err["loc"]))
-        given = err.get("input")
-        value = (
-            "" if isinstance(given, dict | list) or err["type"] == "missing" else f" ({given!r})"
-        )
-        raise InputFileError(source, f"{field}{value}: {msg}") from None
+        raise InputFileError(source, validation_problem(exc)) from None
+
+
+def validation_problem(exc: ValidationError, default_field: str = "spec") -> str:
+    """The first problem of a pydantic error as ``field (value): message``, one line."""
+    err = exc.errors(include_url=False)[0]
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    field = _where(tuple(err["loc"])) if err["loc"] else default_field
+    given = err.get("input")
+    value = "" if isinstance(given, dict | list) or err["type"] == "missing" else f" ({given!r})"
+    return f"{field}{value}: {msg}"
+
+
+def read_yaml_file(path: str | Path, what: str) -> Any:
+    """The YAML document in `path`; an unreadable file or bad YAML is one `InputFileError`."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(p, f"cannot read the {what} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputFileError(p, f"cannot read the {what} (not UTF-8 text)") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputFileError(p, f"not valid YAML{where}") from None
 
 
 def load_trial_spec(path: str | Path) -> TrialSpec:
@@ -354,18 +374,7 @@ def load_trial_spec(path: str | Path) -> TrialSpec:
     InputFileError
         Unreadable file, bad YAML, or the first invalid field.
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(p, f"cannot read the trial spec ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputFileError(p, f"not valid YAML{where}") from None
-    return parse_trial_spec(data, str(p))
+    return parse_trial_spec(read_yaml_file(path, "trial spec"), str(path))
 
 
 def _check_parameters(simulation: Simulation) -> None:

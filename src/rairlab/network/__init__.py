@@ -31,6 +31,7 @@ from rairlab.network._compiled import (
     target_activity,
 )
 from rairlab.network._data import load_network_data
+from rairlab.network._diagram import network_svg
 from rairlab.network._lesion import (
     LesionState,
     mix_clones,
@@ -90,6 +91,7 @@ __all__ = [
     "median_sample",
     "mix_clones",
     "modelled_agents",
+    "network_svg",
     "node_tau",
     "normal_thyrocyte",
     "parse_rule",

@@ -18,7 +18,17 @@ from rairlab.network._compiled import CompiledModel
 from rairlab.network._data import load_network_data
 from rairlab.network._rules import Const, Expr, Not, Var, to_text
 
-__all__ = ["edge_signs", "network_figure", "write_docs"]
+__all__ = ["KIND_COLOURS", "edge_signs", "levels", "network_figure", "write_docs"]
+
+#: Fill colour of a node by its kind, in the figure of docs/model.md and the SVG diagram.
+KIND_COLOURS = {
+    "input": "#9ecae1",
+    "gene": "#fdd0a2",
+    "protein": "#c7e9c0",
+    "complex": "#dadaeb",
+    "process": "#fcbba1",
+    "output": "#fee391",
+}
 
 
 def edge_signs(model: CompiledModel) -> np.ndarray:
@@ -40,7 +50,16 @@ def edge_signs(model: CompiledModel) -> np.ndarray:
     return np.asarray(signs)
 
 
-def _levels(model: CompiledModel) -> list[int]:
+def levels(model: CompiledModel) -> list[int]:
+    """Each node's layer: its depth below the inputs, one layer per strongly connected component.
+
+    Examples
+    --------
+    >>> m = compile_model()
+    >>> lv = levels(m)
+    >>> lv[m.index("TSH")], lv[m.index("iodide_uptake")] > lv[m.index("NIS_membrane")]
+    (0, True)
+    """
     level = [0] * model.n_nodes
     for comp in model.components:
         base = 0
@@ -60,20 +79,12 @@ def network_figure(path: str | Path, model: CompiledModel | None = None) -> Path
     mpl.use("Agg")
     plt = optional_import("matplotlib.pyplot", "plot")
     model = model or compile_model()
-    level = _levels(model)
+    level = levels(model)
     pos: dict[int, tuple[float, float]] = {}
     for lv in sorted(set(level)):
         members = [i for i in range(model.n_nodes) if level[i] == lv]
         for r, i in enumerate(members):
             pos[i] = (float(lv), float(r) - (len(members) - 1) / 2.0)
-    colours = {
-        "input": "#9ecae1",
-        "gene": "#fdd0a2",
-        "protein": "#c7e9c0",
-        "complex": "#dadaeb",
-        "process": "#fcbba1",
-        "output": "#fee391",
-    }
     fig, ax = plt.subplots(figsize=(18, 11))
     for e, sign in enumerate(edge_signs(model)):
         (x0, y0), (x1, y1) = pos[int(model.edge_src[e])], pos[int(model.edge_tgt[e])]
@@ -97,7 +108,11 @@ def network_figure(path: str | Path, model: CompiledModel | None = None) -> Path
             ha="center",
             va="center",
             fontsize=7,
-            bbox={"boxstyle": "round,pad=0.25", "fc": colours[model.kinds[i]], "ec": "#555555"},
+            bbox={
+                "boxstyle": "round,pad=0.25",
+                "fc": KIND_COLOURS[model.kinds[i]],
+                "ec": "#555555",
+            },
         )
     xs = [x for x, _ in pos.values()]
     ys = [y for _, y in pos.values()]
