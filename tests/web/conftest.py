@@ -6,8 +6,8 @@ for the whole module. ``browser_page`` is a Playwright page in Debian's
 ``chromium`` (``RAIRLAB_CHROMIUM`` or ``chromium`` on PATH; Playwright's own
 browser download is never used). It records console errors and uncaught page
 errors, and the test fails if any occurred. ``shot(page, name)`` saves a screenshot
-under the test's tmp dir, and also under ``RAIRLAB_SCREENSHOTS`` when set (how
-docs/web/ is made).
+under the test's tmp dir, and also under ``RAIRLAB_SCREENSHOTS`` when set, cut to the page's top
+2000 pixels (how docs/web/ is made).
 
 Where no Chromium is installed the browser tests are skipped, except when
 ``RAIRLAB_REQUIRE_BROWSER=1`` (set by ``.ci/run``), where they fail instead.
@@ -27,6 +27,9 @@ from typing import Any
 import pytest
 
 from rairlab.web import WebLimits, create_app
+
+#: Height of the screenshots kept for the docs (pixels).
+DOC_HEIGHT = 2000
 
 
 def chromium_path() -> str | None:
@@ -110,9 +113,11 @@ def shot(tmp_path: Path) -> Callable[[Any, str], Path]:
         path = tmp_path / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         keep = os.environ.get("RAIRLAB_SCREENSHOTS")
-        if keep:
+        if keep:  # for docs/web: the top of the page, at most DOC_HEIGHT pixels
             Path(keep).mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, Path(keep) / path.name)
+            height = min(DOC_HEIGHT, page.evaluate("document.documentElement.scrollHeight"))
+            clip = {"x": 0, "y": 0, "width": 1280, "height": height}
+            page.screenshot(path=str(Path(keep) / path.name), full_page=True, clip=clip)
         return path
 
     return save

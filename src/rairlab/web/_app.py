@@ -24,6 +24,7 @@ from starlette.templating import Jinja2Templates
 
 from rairlab.errors import RairlabError
 from rairlab.web._common import WebLimits, WebState, page
+from rairlab.web._jobs import Jobs, jobs_lifespan
 
 __all__ = ["WebLimits", "create_app"]
 
@@ -177,11 +178,14 @@ def create_app(runs_dir: str | Path, limits: WebLimits | None = None) -> Any:
     runs.mkdir(parents=True, exist_ok=True)
     app = Starlette(
         routes=_routes(),
+        lifespan=jobs_lifespan,
         exception_handlers={
             RairlabError: _rairlab_error,
             HTTPException: _http_error,
             Exception: _server_error,
         },
     )
-    app.state.web = WebState(runs_dir=runs, limits=limits, templates=_templates())
+    app.state.web = WebState(
+        runs_dir=runs, limits=limits, templates=_templates(), jobs=Jobs(runs, limits)
+    )
     return _Guard(app, limits.max_upload_bytes)

@@ -106,8 +106,8 @@ def evidence_query(params: Params) -> dict[str, Any]:
 
     Examples
     --------
-    >>> r = evidence_query(Params({"alteration": "BRAF V600E", "level": "A"}))
-    >>> r["counts"]["outcomes"] >= 1 and all(o["level"] == "A" for o in r["outcomes"])
+    >>> r = evidence_query(Params({"alteration": "BRAF V600E", "level": "B"}))
+    >>> r["counts"]["outcomes"] >= 1 and all(o["level"] == "B" for o in r["outcomes"])
     True
     """
     from rairlab.knowledge import evidence, load_knowledge

@@ -10,7 +10,8 @@
   const NS = "http://www.w3.org/2000/svg";
   const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
                    "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
-  const W = 760, H = 360, M = {top: 34, right: 16, bottom: 78, left: 64};
+  const W = 760, H = 360;
+  let M = {top: 40, right: 16, bottom: 78, left: 64};  // set per chart by layout()
 
   function el(name, attrs, parent) {
     const e = document.createElementNS(NS, name);
@@ -69,13 +70,28 @@
     for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) out.push(Math.pow(10, e));
     return out;
   }
-  function legend(svg, series) {
-    let x = M.left;
+  // legend items laid out in rows under the title: [x, row] per series
+  function legendRows(series) {
+    const out = [];
+    let x = 64, row = 0;
     series.forEach((s, i) => {
-      el("rect", {x: x, y: M.top - 12, width: 10, height: 10, fill: COLOURS[i % COLOURS.length]}, svg);
-      const t = text(svg, x + 14, M.top - 3, s.name || `series ${i + 1}`);
-      x += 24 + 6.5 * (s.name || "").length;
-      return t;
+      const w = 24 + 6.2 * (s.name || `series ${i + 1}`).length;
+      if (x + w > W - 16 && x > 64) { x = 64; row += 1; }
+      out.push([x, row]);
+      x += w;
+    });
+    return out;
+  }
+  function layout(spec) {
+    const rows = legendRows(spec.series || []);
+    const n = rows.length ? rows[rows.length - 1][1] + 1 : 0;
+    M = {top: 32 + 15 * n + 8, right: 16, bottom: 78, left: 64};
+  }
+  function legend(svg, series) {
+    legendRows(series).forEach(([x, row], i) => {
+      const y = 30 + 15 * row;
+      el("rect", {x: x, y: y, width: 10, height: 10, fill: COLOURS[i % COLOURS.length]}, svg);
+      text(svg, x + 14, y + 9, series[i].name || `series ${i + 1}`);
     });
   }
   function whisker(svg, x, ylo, yhi, w) {
@@ -225,6 +241,7 @@
     fig.querySelectorAll("svg, .chart-tools").forEach(n => n.remove());
     const svg = el("svg", {xmlns: NS, viewBox: `0 0 ${W} ${H}`, width: W, height: H,
                            role: "img", "aria-label": spec.title || "chart"});
+    layout(spec);
     frame(svg, spec);
     ({bar: bar, line: line, interval: interval}[spec.kind] || bar)(svg, spec);
     fig.appendChild(svg);
