@@ -78,24 +78,32 @@ def render_case(result: Any, console: Console) -> None:
     console.print(table)
 
     crit = result.criterion
-    table = Table(
-        title=f"Lesions: I-131 dose; criterion {crit['target_gy']:g} Gy within "
-        f"{crit['max_activity_mbq']:,.0f} MBq ({crit['trial']}), lesion visible"
+    console.print(
+        f"Lesions: I-131; criterion {crit['target_gy']:g} Gy within "
+        f"{crit['max_activity_mbq']:,.0f} MBq and lesion visible ({crit['trial']})."
     )
-    for col in ("lesion", "state", "%IA/g", "visible", "Gy/GBq", "MBq for target", "meets"):
-        table.add_column(col, justify="left" if col in ("lesion", "state") else "right")
     for les in result.lesions:
-        for s, st in les.states.items():
+        table = Table(title=escape(f"{les.name} ({les.site}, {format_value(les.mass_g)} g)"))
+        table.add_column("quantity", no_wrap=True)
+        for s in les.states:
+            table.add_column(STATE_LABELS[s], justify="right")
+        table.add_column("typical", justify="right")
+        rows = (
+            ("%IA/g at scan", "pct_ia_per_g"),
+            ("Gy/GBq", "gy_per_gbq"),
+            ("MBq for target", "activity_for_target_mbq"),
+        )
+        for label, key in rows:
             table.add_row(
-                escape(f"{les.name} ({les.site}, {format_value(les.mass_g)} g)"),
-                STATE_LABELS[s],
-                format_interval(st.pct_ia_per_g),
-                format_share(st.p_visible),
-                format_interval(st.gy_per_gbq),
-                format_interval(st.activity_for_target_mbq),
-                format_share(st.p_meets_criterion),
+                label,
+                *(format_interval(getattr(st, key)) for st in les.states.values()),
+                " → ".join(format_value(getattr(st, key).typical) for st in les.states.values()),
             )
-    console.print(table)
+        for label, key in (("visible", "p_visible"), ("meets criterion", "p_meets_criterion")):
+            table.add_row(
+                label, *(format_share(getattr(st, key)) for st in les.states.values()), ""
+            )
+        console.print(table)
     for card in result.evidence:
         counts = ", ".join(
             f"{len(v) + card.more.get(k, 0)} {k}" for k, v in card.lists.items() if v
