@@ -118,4 +118,7 @@ def test_browser_enter_case_and_read_answer(browser_page: Any, shot: Any) -> Non
         page.click("#tumour-lesion-dose button[data-download=csv]")
     csv = dl.value.path().read_text()
     assert csv.startswith("category,series,")
+    with page.expect_download() as dl:
+        page.click("#tumour-diagram button[data-download=svg]")
+    assert dl.value.path().read_text().count('class="node"') > 50
     shot(page, "tumour")
