@@ -20,6 +20,7 @@ __all__ = [
     "UnknownNameError",
     "close_matches",
     "edit_distance",
+    "shown_value",
     "similarity",
 ]
 
@@ -209,6 +210,29 @@ class UnknownNameError(RairlabError, LookupError):
         super().__init__(msg)
 
 
+#: Longest value an error message quotes (characters): the rest is elided.
+MAX_SHOWN = 120
+
+
+def shown_value(value: object) -> str:
+    """`value` as an error message quotes it: its repr on one line, at most `MAX_SHOWN` long.
+
+    Examples
+    --------
+    >>> shown_value("dabrafinib")
+    "'dabrafinib'"
+    >>> import numpy as np
+    >>> shown_value(np.full(1000, np.inf))
+    'array of 1000 values, e.g. [inf inf inf ...]'
+    """
+    size = getattr(value, "size", None)
+    if isinstance(size, int) and size > 8 and hasattr(value, "ravel"):
+        head = " ".join(str(v) for v in value.ravel()[:3])
+        return f"array of {size} values, e.g. [{head} ...]"
+    text = " ".join(repr(value).split())
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
 class InvalidValueError(RairlabError, ValueError):
     """A parameter value outside what is accepted.
 
@@ -226,7 +250,7 @@ class InvalidValueError(RairlabError, ValueError):
         self.parameter = parameter
         self.value = value
         self.accepted = accepted
-        super().__init__(f"Invalid {parameter} {value!r}: expected {accepted}.")
+        super().__init__(f"Invalid {parameter} {shown_value(value)}: expected {accepted}.")
 
 
 class InputFileError(RairlabError, ValueError):

@@ -51,7 +51,7 @@ def braf_dt() -> Any:
         ({"lesions": [{"volume_ml": 6000}]}, "a mass of 6000 g): expected a mass in [0.001, 5000]"),
         ({"lesions": [{"mass_g": 1e-6}]}, "mass_g 1e-06: expected a mass in [0.001, 5000] g"),
         ({"drugs": [{"name": "dabrafinib"}]}, "Did you mean 'dabrafenib'?"),
-        ({"drugs": DRUGS, "drug_weeks": 0}, "drugs need drug_weeks > 0"),
+        ({"drugs": DRUGS, "drug_weeks": 0}, "drugs need drug_weeks of at least one hour"),
         ({"drug_weeks": 200}, "drug_weeks (200)"),
         ({"genotype": "BRAF V600X"}, "genotype ('BRAF V600X')"),
         ({"env": {"tgfb": "hi"}}, "tgfb 'hi': expected"),

@@ -54,7 +54,7 @@ def _with(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
         (("population", "setting"), "metastatic", "population.setting", "rai_refractory"),
         (("arms", 0, "scan"), "pet", "arms[0].scan", "i124_pet"),
         (("endpoints",), ["responce"], "endpoints", "response"),
-        (("arms", 1, "drug_weeks"), 0, "arms[1]", "drug_weeks > 0"),
+        (("arms", 1, "drug_weeks"), 0, "arms[1]", "drug_weeks of at least one hour"),
         (("control",), "placebo", "control", "is not an arm"),
         (("population", "genotype"), {"BRAFF V600E": 1.0}, "population.genotype", "BRAF p.V600E"),
     ],

@@ -139,3 +139,21 @@ def test_json_dict_has_the_contract_keys() -> None:
         assert key in d
     assert isinstance(d["fit"], dict)
     assert {t["name"] for t in d["literature_thresholds"]} >= {"remnant_ablation_gy"}
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("time_h,activity_mbq\n" + "1" * 140_000 + ",0.1\n24,0.05\n48,0.02\n", "line 2"),
+        ('time_h,activity_mbq\n4,"0.1\n24",0.05\n48,0.02\n50,0.01\n', "line 2"),
+    ],
+)
+def test_malformed_csv_rows_are_one_input_file_error(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    from rairlab.errors import InputFileError
+
+    path = tmp_path / "tac.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputFileError, match=problem):
+        dosimetry.read_measurements(path, 74.0)

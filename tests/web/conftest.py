@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from _webapp import BASE
 from rairlab.web import WebLimits, create_app
 
 #: Height of the screenshots kept for the docs (pixels).
@@ -46,7 +47,7 @@ def app(tmp_path: Path) -> Any:
 def client(app: Any) -> Iterator[Any]:
     from starlette.testclient import TestClient
 
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, raise_server_exceptions=False, base_url=BASE) as c:
         yield c
 
 

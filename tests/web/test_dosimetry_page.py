@@ -141,8 +141,8 @@ BAD = {
     "empty": (b"", "the file is empty"),
     "binary": (bytes(range(256)) * 8, "not a UTF-8 text CSV"),
     "not_a_csv": (b"<html><body>hello</body></html>\n", "missing column 'time_h'"),
-    "unclosed_quote": (b'time_h,percent_ia\n4,"0.1\n24",0.05\n48,0.02\n50,0.01\n', "malformed CSV"),
-    "field_too_long": (b"time_h,percent_ia\n" + b"1" * 140_000 + b",1\n", "malformed CSV"),
+    "unclosed_quote": (b'time_h,percent_ia\n4,"0.1\n24",0.05\n48,0.02\n50,0.01\n', "not a CSV row"),
+    "field_too_long": (b"time_h,percent_ia\n" + b"1" * 140_000 + b",1\n", "not a CSV row"),
 }
 
 

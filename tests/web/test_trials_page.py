@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from _webapp import BASE
 from rairlab.cohort import BLOCK, LocalEngine, RunDir, load_trial_spec, parse_trial_spec, run_trial
 from rairlab.errors import InputFileError
 from rairlab.web import WebLimits, create_app
@@ -263,7 +264,7 @@ def test_too_many_running_trials_is_429(tmp_path: Path, gate: threading.Event) -
     from starlette.testclient import TestClient
 
     app = create_app(tmp_path / "runs", WebLimits(max_running_jobs=1))
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, base_url=BASE) as client:
         first = _start(client)
         assert client.get(f"/api/trials/{first}").json()["status"] == "starting"
         busy = client.post("/api/trials", json=TINY)
@@ -303,7 +304,7 @@ def test_shutdown_stops_a_run_and_a_restarted_server_resumes_it(
 
     monkeypatch.setattr(jobs_module, "run_trial", slow)
     runs = tmp_path / "runs"
-    with TestClient(create_app(runs), raise_server_exceptions=False) as client:
+    with TestClient(create_app(runs), raise_server_exceptions=False, base_url=BASE) as client:
         run_id = _start(client)
         assert at_chunk.wait(30)
         # leaving the block shuts the app down: the run stops after its current chunk
@@ -312,7 +313,7 @@ def test_shutdown_stops_a_run_and_a_restarted_server_resumes_it(
     assert manifest["status"] == "running"  # as a killed server leaves it
     monkeypatch.setattr(jobs_module, "run_trial", real)
 
-    with TestClient(create_app(runs), raise_server_exceptions=False) as client:
+    with TestClient(create_app(runs), raise_server_exceptions=False, base_url=BASE) as client:
         state = client.get(f"/api/trials/{run_id}").json()
         assert state["status"] == "interrupted"
         assert state["resumable"]
@@ -339,12 +340,12 @@ def test_failed_run_shows_its_error_after_a_restart(
 
     monkeypatch.setattr(jobs_module, "run_trial", broken)
     runs = tmp_path / "runs"
-    with TestClient(create_app(runs), raise_server_exceptions=False) as client:
+    with TestClient(create_app(runs), raise_server_exceptions=False, base_url=BASE) as client:
         run_id = _start(client)
         state = _wait(client, run_id)
     assert state["status"] == "failed"
     assert state["error"].endswith("disk says no second line")
-    with TestClient(create_app(runs), raise_server_exceptions=False) as client:
+    with TestClient(create_app(runs), raise_server_exceptions=False, base_url=BASE) as client:
         page = client.get(f"/trials/{run_id}")
         assert page.status_code == 200
         assert re.search(r'id="run-error">[^<\n]*disk says no second line</p>', page.text)
@@ -358,7 +359,9 @@ def test_restarted_server_lists_and_serves_finished_runs(client: Any, tmp_path: 
     first = _start(client)
     second = _start(client, {**TINY, "name": "other trial", "seed": 8})
     summaries = {r: _wait(client, r)["summary"] for r in (first, second)}
-    with TestClient(create_app(tmp_path / "runs"), raise_server_exceptions=False) as again:
+    with TestClient(
+        create_app(tmp_path / "runs"), raise_server_exceptions=False, base_url=BASE
+    ) as again:
         listing = again.get("/trials").text
         assert first in listing
         assert second in listing

@@ -45,8 +45,10 @@ def serve(
     import uvicorn
 
     from rairlab.web import create_app
+    from rairlab.web._app import LOCAL_HOSTS
 
-    app = create_app(runs)
+    # bound to this machine: answer only to its names (DNS rebinding); else any name
+    app = create_app(runs, allowed_hosts=LOCAL_HOSTS if host in _LOCAL else None)
     where = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     typer.echo(f"rairlab web app at {where} (trial runs in {runs}); Ctrl-C stops it.")
     if host not in _LOCAL:

@@ -371,10 +371,12 @@ def evaluate_case(case: TumourCase | Mapping[str, Any]) -> CaseResult:
     from rairlab import RESEARCH_USE_NOTICE, __version__
     from rairlab._parameters import parameter_set
     from rairlab.cohort import _pipeline as pl
+    from rairlab.cohort._run import check_exposures
     from rairlab.dosimetry import trial_criteria, trial_max_activity_mbq
 
     case = parse_case(case)
     ctx = pl._context(case.variant, parameter_set("fitted"))
+    check_exposures(case.drugs, ctx.data, "case")
     pat = Patients.concat([_typical_patient(case, ctx), _virtual_patients(case, ctx)])
     drugs = {d.name: pl.exposure(d, ctx.data) for d in case.drugs}
     env = dict(case.env) or None

@@ -86,10 +86,35 @@ def check_against_data(spec: TrialSpec) -> None:
             f"histologies the {spec.population.setting} setting has: "
             + ", ".join(k for k, v in setting.histology.p.items() if v > 0),
         )
-    for arm in spec.arms:
-        for drug in arm.drugs:
-            if drug.dose_mg is not None or drug.per_day is not None:
-                data.regimen(drug.name)
+    for i, arm in enumerate(spec.arms):
+        check_exposures(arm.drugs, data, f"arms[{i}]")
+
+
+def check_exposures(drugs: Any, data: Any, where: str) -> None:
+    """Every dosed drug has a reference regimen and an exposure up to `MAX_EXPOSURE`.
+
+    Raises
+    ------
+    UnknownNameError
+        A drug given with a dose but without a reference regimen.
+    InvalidValueError
+        A dose whose exposure (relative to the reference daily dose) exceeds
+        `MAX_EXPOSURE`: past it every modelled effect is saturated, so it is a typo.
+    """
+    from rairlab.cohort._pipeline import exposure
+    from rairlab.network._options import MAX_EXPOSURE
+
+    for j, drug in enumerate(drugs):
+        if drug.dose_mg is None and drug.per_day is None:
+            continue
+        ref = data.regimen(drug.name)
+        if exposure(drug, data) > MAX_EXPOSURE:
+            raise InvalidValueError(
+                f"{where}.drugs[{j}].dose_mg",
+                drug.dose_mg,
+                f"a dose up to {MAX_EXPOSURE:g} times the reference daily dose of "
+                f"{drug.name} ({ref.dose_mg:g} mg x {ref.per_day})",
+            )
 
 
 def chunk_blocks(n: int, workers: int, chunk_size: int | None) -> int:

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from rairlab._parameters import ParameterSet, parameter_set
+from rairlab.dosimetry import LIMITS
 from rairlab.errors import InputFileError, RairlabError, close_matches
 
 __all__ = [
@@ -57,6 +58,13 @@ HISTOLOGIES = ("PTC", "FTC", "oncocytic", "PDTC")
 TSH_PREPARATIONS = ("withdrawal", "rhtsh", "suppressed")
 
 _Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# the dosimetry inputs' sanity bounds (rairlab.dosimetry.LIMITS), so no accepted spec
+# overflows a dose computation
+_Activity = Annotated[float, Field(gt=0, le=LIMITS.activity_mbq.high, allow_inf_nan=False)]
+_TargetDose = Annotated[float, Field(gt=0, le=LIMITS.target_dose_gy.high, allow_inf_nan=False)]
+#: Shortest drug course before the scan (weeks): one hour. Shorter courses are not a
+#: question the network's time scales (hours to weeks) can answer.
+MIN_DRUG_WEEKS = 1.0 / (7 * 24)
 
 
 def _suggest(value: str, known: list[str]) -> str:
@@ -110,10 +118,10 @@ class Therapy(_Strict):
     :func:`rairlab.dosimetry.trial_criteria`).
     """
 
-    activity_mbq: _Positive | None = None
+    activity_mbq: _Activity | None = None
     dosimetry_guided: bool = False
-    target_gy: _Positive | None = None
-    max_activity_mbq: _Positive | None = None
+    target_gy: _TargetDose | None = None
+    max_activity_mbq: _Activity | None = None
     require_threshold: bool = False
 
     @model_validator(mode="after")
@@ -147,8 +155,11 @@ class Arm(_Strict):
         names = [d.name for d in self.drugs]
         if len(set(names)) != len(names):
             raise ValueError(f"a drug is listed twice: {names}")
-        if self.drugs and self.drug_weeks == 0:
-            raise ValueError("drugs need drug_weeks > 0 (how long before the diagnostic scan)")
+        if self.drugs and self.drug_weeks < MIN_DRUG_WEEKS:
+            raise ValueError(
+                "drugs need drug_weeks of at least one hour (1/168; how long before the "
+                "diagnostic scan)"
+            )
         return self
 
 

@@ -58,6 +58,14 @@ class Measurements:
     path: str
 
 
+def _csv_row(line: str, lineno: int, where: str) -> list[str]:
+    """One line's CSV fields; a quote left open or a field too long is one `InputFileError`."""
+    try:
+        return next(csv.reader([line], strict=True))
+    except csv.Error as exc:
+        raise InputFileError(where, f"line {lineno}: not a CSV row ({exc})") from None
+
+
 def read_csv_columns(
     path: str | os.PathLike[str], required: tuple[str, ...], optional: tuple[str, ...] = ()
 ) -> tuple[dict[str, Array | list[str]], list[int]]:
@@ -92,7 +100,7 @@ def read_csv_columns(
     lines = [(i, ln) for i, ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         raise InputFileError(where, "no header line; expected a CSV with a header row")
-    rows = list(csv.reader(ln for _, ln in lines))
+    rows = [_csv_row(ln, lineno, where) for lineno, ln in lines]
     header = [h.strip() for h in rows[0]]
     numbers = [lineno for lineno, _ in lines[1:]]
     for col in ("time_h", *required):

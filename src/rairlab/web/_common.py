@@ -111,8 +111,8 @@ class Params:
         value = self._raw(name)
         return default if value is None else value
 
-    def texts(self, name: str, max_items: int = 20) -> list[str]:
-        """A repeated field (``?drug=a&drug=b``), empty items dropped."""
+    def _all(self, name: str) -> list[str]:
+        """Every value of a repeated field, stripped, empty ones kept (their position counts)."""
         getlist = getattr(self._values, "getlist", None)
         raw = getlist(name) if getlist else [self._values.get(name)]
         out: list[str] = []
@@ -125,10 +125,38 @@ class Params:
                 raise InvalidValueError(
                     name, item[:40] + "...", f"at most {self._max_text} characters"
                 )
-            if item.strip():
-                out.append(item.strip())
+            out.append(item.strip())
+        return out
+
+    def texts(self, name: str, max_items: int = 20) -> list[str]:
+        """A repeated field (``?drug=a&drug=b``), empty items dropped."""
+        out = [v for v in self._all(name) if v]
         if len(out) > max_items:
             raise InvalidValueError(name, f"{len(out)} values", f"at most {max_items}")
+        return out
+
+    def rows(self, names: Sequence[str], max_rows: int = 20) -> list[dict[str, str]]:
+        """The rows of a form table whose columns are repeated fields, paired by position.
+
+        A row counts when its first column is filled; its other columns may be empty
+        (``""``), so a blank cell never shifts the values of the rows after it.
+
+        Examples
+        --------
+        >>> from starlette.datastructures import QueryParams
+        >>> q = QueryParams("drug=a&dose=&drug=&dose=&drug=b&dose=2")
+        >>> Params(q).rows(("drug", "dose"))
+        [{'drug': 'a', 'dose': ''}, {'drug': 'b', 'dose': '2'}]
+        """
+        columns = [self._all(n) for n in names]
+        width = max((len(c) for c in columns), default=0)
+        table = [
+            {n: (c[i] if i < len(c) else "") for n, c in zip(names, columns, strict=True)}
+            for i in range(width)
+        ]
+        out = [row for row in table if row[names[0]]]
+        if len(out) > max_rows:
+            raise InvalidValueError(names[0], f"{len(out)} rows", f"at most {max_rows}")
         return out
 
     def number(self, name: str, default: float | None, lo: float, hi: float) -> float | None:

@@ -14,11 +14,10 @@ number is a model estimate, not a treatment decision.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -123,25 +122,6 @@ def _scrub(exc: RairlabError, labels: Mapping[str, str], folder: str) -> None:
     exc.args = (message,)
 
 
-def _read_csv(reader: Callable[..., T], path: Path, *args: Any) -> T:
-    """`reader(path, *args)`, with the csv module's own errors as one-line InputFileErrors.
-
-    ``read_csv_columns`` lets ``csv.Error`` (a field over 131 072 characters) and a
-    plain ``ValueError`` (a quoted field spanning lines) through; the page answers
-    both with status 400, not 500.
-    """
-    try:
-        return reader(path, *args)
-    except RairlabError:
-        raise
-    except (csv.Error, ValueError) as exc:
-        raise InputFileError(
-            path,
-            "malformed CSV (an unclosed quote or a field too long); expected plain "
-            "comma-separated rows under a header row (see docs/dosimetry.md)",
-        ) from exc
-
-
 def _fit_rows(analysis: Any) -> list[dict[str, Any]]:
     """The model-selection table: every model fitted or skipped, in the library's order."""
     fits = analysis.fits
@@ -228,7 +208,7 @@ def _lesion(params: Params, path: Path) -> tuple[dict[str, Any], list[dict[str, 
     administered = _number(params, "administered_mbq")
     recovery = _number(params, "recovery")
     model = params.choice("model", LESION_MODELS, "auto")
-    data = _read_csv(read_measurements, path, administered)
+    data = read_measurements(path, administered)
     result = lesion_dosimetry(
         data,
         nuclide,
@@ -282,7 +262,7 @@ def _blood(params: Params, path: Path) -> tuple[dict[str, Any], list[dict[str, A
 
     weight = _number(params, "weight_kg")
     model = params.choice("blood_model", BLOOD_MODELS, "auto")
-    t, blood, body = _read_csv(read_blood_measurements, path)
+    t, blood, body = read_blood_measurements(path)
     result = blood_dosimetry(t, blood, body, weight_kg=weight, model=model)
     out = result.to_dict()
     out["table"] = [

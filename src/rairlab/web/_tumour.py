@@ -13,6 +13,7 @@ the self-contained HTML report of ``rairlab report CASE.yaml``.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 from markupsafe import Markup
@@ -51,24 +52,25 @@ def _environment() -> list[dict[str, Any]]:
 def _lesions(params: Params) -> list[dict[str, Any]]:
     from rairlab.cohort._data import LESION_SITES
 
-    names = params.texts("lesion_name", MAX_LESIONS)
-    sizes = params.texts("lesion_size", MAX_LESIONS)
-    units = params.texts("lesion_unit", MAX_LESIONS)
-    sites = params.texts("lesion_site", MAX_LESIONS)
+    columns = ("lesion_size", "lesion_name", "lesion_unit", "lesion_site")
     out = []
-    for i, size in enumerate(sizes):
-        unit = units[i] if i < len(units) else "g"
+    for i, row in enumerate(params.rows(columns, MAX_LESIONS)):
+        unit = row["lesion_unit"] or "g"
         if unit not in ("g", "mL"):
             raise InvalidValueError(f"lesion {i + 1} unit", unit, "g or mL")
-        site = sites[i] if i < len(sites) else "lung"
+        site = row["lesion_site"] or "lung"
         if site not in LESION_SITES:
             accepted = "one of " + ", ".join(LESION_SITES)
             raise InvalidValueError(f"lesion {i + 1} site", site, accepted)
         try:
-            value = float(size)
+            value = float(row["lesion_size"])
         except ValueError:
-            raise InvalidValueError(f"lesion {i + 1} size", size, "a number (g or mL)") from None
-        name = names[i] if i < len(names) else f"lesion {i + 1}"
+            value = math.nan
+        if not math.isfinite(value):
+            raise InvalidValueError(
+                f"lesion {i + 1} size", row["lesion_size"], "a number (g or mL)"
+            )
+        name = row["lesion_name"] or f"lesion {i + 1}"
         out.append({"name": name, "mass_g" if unit == "g" else "volume_ml": value, "site": site})
     return out
 
@@ -85,13 +87,12 @@ def case_from_params(params: Params, max_patients: int) -> Any:
     """
     from rairlab.cohort import parse_case
 
-    drugs = params.texts("drug", MAX_DRUGS)
-    doses = params.texts("dose_mg", MAX_DRUGS)
+    drugs = params.rows(("drug", "dose_mg"), MAX_DRUGS)
     data: dict[str, Any] = {
         "genotype": "; ".join(params.texts("alteration", MAX_ALTERATIONS)),
         "drugs": [
-            {"name": d, **({"dose_mg": doses[i]} if i < len(doses) and doses[i] else {})}
-            for i, d in enumerate(drugs)
+            {"name": row["drug"], **({"dose_mg": row["dose_mg"]} if row["dose_mg"] else {})}
+            for row in drugs
         ],
         "drug_weeks": params.number("weeks", 4.0, 0.0, 104.0),
         "tsh": params.choice("tsh", ("withdrawal", "rhtsh", "suppressed"), "rhtsh"),
