@@ -1,22 +1,34 @@
 # Quick start:  make demo   (set up .venv, run the main job on the embedded defaults)
 #               make test   (set up .venv with dev extras, run lint, type checks and tests)
+#               make lock   (refresh the pinned versions in requirements/ from pyproject.toml)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck kb-lint clean
+.PHONY: demo test lint typecheck kb-lint lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+# Installs come from the lock files (requirements/*.txt, exact versions the tests passed
+# with); `make lock` refreshes them from pyproject.toml's ranges.
+$(VENV)/.installed: pyproject.toml requirements/core.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements/core.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[dev]"
+$(VENV)/.installed-dev: pyproject.toml requirements/dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements/dev.txt
+	$(BIN)/python -m pip install -q --no-deps -e ".[dev]"
 	touch $@ $(VENV)/.installed
+
+LOCK_FLAGS := --quiet --strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install -q pip-tools
+	$(BIN)/pip-compile $(LOCK_FLAGS) --upgrade -o requirements/core.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --upgrade --extra dev -o requirements/dev.txt pyproject.toml
 
 demo: $(VENV)/.installed
 	$(BIN)/rairlab demo
