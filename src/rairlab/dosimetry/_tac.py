@@ -8,7 +8,9 @@ physical decay:
 
 ``mono``   ``a e^{-λ₁t}``                    λ₁ = λ_p + μ₁
 ``bi``     ``a (e^{-λ₁t} − e^{-λ₂t})``       uptake then washout, λ₂ = λ₁ + k
-``biexp``  ``a e^{-λ₁t} + b e^{-λ₂t}``       two clearance phases, λ₂ = λ₁ + k
+``biexp``  ``a e^{-λ₁t} + b e^{-λ₂t}``       two clearance phases, λ₂ = λ₁ + k;
+           fitted as ``a`` and ``c = a + b`` (the activity at t = 0), both ≥ 0, so
+           no fit gives negative activity at any time
 ``trapezoid``  straight lines from ``(0, 0)`` (or the first value) through the
 points, then physical decay after the last point.
 
@@ -64,6 +66,30 @@ def _curve(model: str, lam_p: float) -> Callable[..., Array]:
     if model == "bi":
         return lambda t, a, mu, k: a * (np.exp(-(lam_p + mu) * t) - np.exp(-(lam_p + mu + k) * t))
     return lambda t, a, b, mu, k: a * np.exp(-(lam_p + mu) * t) + b * np.exp(-(lam_p + mu + k) * t)
+
+
+def _fit_form(model: str, lam_p: float) -> tuple[Callable[..., Array], Array]:
+    """The curve in the parameters the fit varies, and their Jacobian to the reported ones.
+
+    ``biexp`` is fitted in ``(a, c, μ₁, k)`` with ``c = a + b`` the activity at t = 0;
+    with ``a, c ≥ 0`` the curve ``e^{-λ₂t}(a(e^{kt} − 1) + c)`` is ≥ 0 at every t ≥ 0.
+    The reported parameters are ``J @ p`` (a linear map), their covariance ``J C Jᵀ``.
+
+    Examples
+    --------
+    >>> f, J = _fit_form("biexp", 0.01)
+    >>> (J @ [0.5, 0.2, 0.0, 0.1]).tolist()  # b = c - a
+    [0.5, -0.3, 0.0, 0.1]
+    >>> bool(np.all(f(np.linspace(0, 200, 50), 0.5, 0.2, 0.0, 0.1) >= 0))
+    True
+    """
+    k = _N_PARAMS[model]
+    if model != "biexp":
+        return _curve(model, lam_p), np.eye(k)
+    reported = _curve(model, lam_p)
+    jac = np.eye(k)
+    jac[1, 0], jac[1, 1] = -1.0, 1.0  # b = c - a
+    return (lambda t, a, c, mu, kk: reported(t, a, c - a, mu, kk)), jac
 
 
 def _integral(model: str, lam_p: float, p: Array) -> float:
@@ -204,7 +230,7 @@ def _starts(model: str, t: Array, y: Array, lam_p: float) -> list[list[float]]:
         ks = [3.0 / max(t_peak, 1e-3), 0.3 / max(t_peak, 1e-3), 30.0 / max(t_peak, 1e-3)]
         return [[2.0 * ymax, mu0, k] for k in ks]
     k_fast = [1.0 / max(float(t[1]), 1e-3), 10.0 / max(float(t[-1]), 1e-3)]
-    return [[0.5 * ymax, 0.5 * ymax, mu0 * 0.5, k] for k in k_fast]
+    return [[0.5 * ymax, ymax, mu0 * 0.5, k] for k in k_fast]  # (a, c = a + b, mu1, k)
 
 
 def _bounds(model: str) -> tuple[list[float], list[float]]:
@@ -213,7 +239,7 @@ def _bounds(model: str) -> tuple[list[float], list[float]]:
         return [0.0, 0.0], [inf, inf]
     if model == "bi":
         return [0.0, 0.0, 1e-9], [inf, inf, inf]
-    return [0.0, -inf, 0.0, 1e-9], [inf, inf, inf, inf]
+    return [0.0, 0.0, 0.0, 1e-9], [inf, inf, inf, inf]  # (a, c = a + b, mu1, k)
 
 
 def _unidentified(
@@ -247,7 +273,7 @@ def _unidentified(
 
 def _fit_parametric(model: str, t: Array, y: Array, half_life_h: float) -> TacFit:
     lam_p = math.log(2.0) / half_life_h
-    f = _curve(model, lam_p)
+    f, to_reported = _fit_form(model, lam_p)
     sigma = _weights(y)
     best: tuple[float, Array, Array] | None = None
     for p0 in _starts(model, t, y, lam_p):
@@ -265,9 +291,16 @@ def _fit_parametric(model: str, t: Array, y: Array, half_life_h: float) -> TacFi
             best = (rss, p, cov)
     if best is None:
         raise InvalidValueError("model", model, "a model that converges on these data")
-    rss, p, cov = best
+    rss, q, cov_q = best
     n, k = len(t), _N_PARAMS[model]
-    names = _PARAM_NAMES[model]
+    names = _PARAM_NAMES[model]  # the fitted parameters share their order and units
+    # directions the data do not determine, found in the fitted parameters, then carried
+    # to every reported parameter that depends on one of them
+    floor = np.array([lam_p if nm.endswith("_per_h") else float(np.max(np.abs(y))) for nm in names])
+    lost = (to_reported != 0) @ _unidentified(f, t, q, sigma, floor)
+    p = to_reported @ q
+    with np.errstate(over="ignore", invalid="ignore"):
+        cov = to_reported @ cov_q @ to_reported.T
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         tia = _integral(model, lam_p, p)
     # A negative integral (a bi-exponential whose negative term outweighs the other)
@@ -293,8 +326,7 @@ def _fit_parametric(model: str, t: Array, y: Array, half_life_h: float) -> TacFi
         sd = np.sqrt(np.clip(np.diag(cov), 0, None)) if finite_cov else np.full(k, np.nan)
     if not math.isfinite(var):
         var = math.nan
-    floor = np.array([lam_p if nm.endswith("_per_h") else float(np.max(np.abs(y))) for nm in names])
-    sd = np.where(_unidentified(f, t, p, sigma, floor), np.nan, sd)
+    sd = np.where(lost, np.nan, sd)
     rss_floor = max(rss, 1e-12 * n)
     aicc = (
         n * math.log(rss_floor / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
