@@ -30,3 +30,14 @@ def test_population_uptake_example_gives_graded_fractions(capsys):
     out = capsys.readouterr().out
     assert "research use only" in out
     assert "BRAF p.V600E" in out
+
+
+def test_every_shipped_tumour_case_evaluates():
+    from rairlab.cohort import evaluate_case, load_case
+
+    cases = sorted((EXAMPLES / "cases").glob("*.yaml"))
+    assert cases
+    for path in cases:
+        result = evaluate_case(load_case(path).model_copy(update={"n": 50}))
+        assert result.lesions
+        assert 0.0 <= result.p_any_meets_criterion["on"] <= 1.0

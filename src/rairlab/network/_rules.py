@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from rairlab.errors import RairlabError
+
 __all__ = [
     "And",
     "Const",
@@ -78,7 +80,7 @@ class Or:
 Expr: TypeAlias = Var | Const | Not | And | Or
 
 
-class RuleSyntaxError(ValueError):
+class RuleSyntaxError(RairlabError, ValueError):
     """A rule that does not parse; `column` is 1-based within the rule text."""
 
     def __init__(self, message: str, column: int) -> None:
