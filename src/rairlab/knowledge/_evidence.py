@@ -142,6 +142,161 @@ def _gene_matches(kb: KnowledgeBase, printed: str, genes: set[str]) -> bool:
     return gene is not None and gene.symbol in genes
 
 
+def _or_shipped(kb: KnowledgeBase | None) -> KnowledgeBase:
+    if kb is not None:
+        return kb
+    from rairlab.knowledge._loader import load_knowledge
+
+    return load_knowledge()
+
+
+def _check_query(query: dict[str, str | None]) -> None:
+    """Refuse a blank criterion, or a query without any."""
+    for name, value in query.items():
+        if value is not None and not value.strip():
+            raise InvalidValueError(name, value, f"a non-empty {name} name")
+    if not any(query.values()):
+        raise InvalidValueError(
+            "query", "(nothing)", "at least one of alteration, drug, gene or trial (or --list)"
+        )
+
+
+def _around_alteration(
+    kb: KnowledgeBase, alteration: str
+) -> tuple[list[RelatedAlteration], set[str]]:
+    """The alterations `alteration` names with their relatives, and their genes."""
+    queried = [kb.alteration(pa.id) for pa in parse_genotype(alteration, kb)]
+    if not queried:
+        raise InvalidValueError(
+            "alteration", alteration, "an alteration; the text names none (wild type)"
+        )
+    return _related(kb, queried), {g for a in queried for g in (a.gene, a.partner) if g}
+
+
+def _of_gene(kb: KnowledgeBase, symbol: str) -> list[RelatedAlteration]:
+    """The alterations of gene `symbol`, then the combinations holding any of them."""
+    of_gene = list(kb.alterations_of_gene(symbol))
+    related = [RelatedAlteration("of_gene", x) for x in of_gene]
+    seen = {x.id for x in of_gene}
+    for alt in of_gene:
+        for combo in kb.combinations_with(alt.id):
+            if combo.id not in seen:
+                seen.add(combo.id)
+                related.append(RelatedAlteration("combination", combo))
+    return related
+
+
+def _alterations_and_genes(
+    kb: KnowledgeBase, alteration: str | None, gene: str | None
+) -> tuple[list[RelatedAlteration], set[str]]:
+    """The report's alterations and the gene symbols of the query."""
+    related: list[RelatedAlteration] = []
+    genes: set[str] = set()
+    if alteration:
+        related, genes = _around_alteration(kb, alteration)
+    if gene:
+        symbol = kb.gene(gene).symbol
+        genes.add(symbol)
+        if not alteration:
+            related = _of_gene(kb, symbol)
+    return related, genes
+
+
+def _drug_agents(kb: KnowledgeBase, drug: str | None) -> list[Agent]:
+    """The queried agent followed by its members (a drug class); [] without a drug."""
+    if not drug:
+        return []
+    agent = kb.agent(drug)
+    return [agent, *kb.members_of(agent)]
+
+
+def _matching_outcomes(
+    kb: KnowledgeBase,
+    alt_ids: set[str] | None,
+    drug_ids: set[str] | None,
+    trial: Trial | None,
+) -> list[Outcome]:
+    """The outcomes meeting every given criterion (None: no such criterion)."""
+    return [
+        o
+        for o in kb.outcomes
+        if (alt_ids is None or alt_ids & set(o.alterations))
+        and (drug_ids is None or drug_ids & set(o.agents))
+        and (trial is None or {trial.id, trial.nct_id} & set(o.trial_ids))
+    ]
+
+
+def _agent_reasons(
+    kb: KnowledgeBase,
+    drug_agents: list[Agent],
+    outcomes: list[Outcome],
+    genes: set[str],
+    trial: Trial | None,
+) -> dict[str, list[str]]:
+    """Why each agent is in the report: the drug (and members), else those with
+    outcomes, targeting the genes or in the trial; by agent id."""
+    reasons: dict[str, list[str]] = {}
+    if drug_agents:
+        for a in drug_agents:
+            reasons[a.id] = ["queried" if a is drug_agents[0] else f"member of {drug_agents[0].id}"]
+        return reasons
+    for o in outcomes:
+        for aid in o.agents:
+            reasons.setdefault(aid, []).append(f"outcome {o.id}")
+    for a in kb.agents:
+        hit = sorted(genes & set(a.targets))
+        if hit:
+            reasons.setdefault(a.id, []).append("targets " + ", ".join(hit))
+    if trial is not None:
+        for aid in trial.agents:
+            reasons.setdefault(aid, []).append(f"in {trial.label}")
+    return reasons
+
+
+def _related_trials(
+    kb: KnowledgeBase,
+    trial: Trial | None,
+    agents: list[Agent],
+    outcomes: list[Outcome],
+    genes: set[str] | None,
+) -> list[Trial]:
+    """The queried trial, else those of the agents or outcomes, or targeting `genes`
+    (None: a drug query, where targets do not count)."""
+    if trial is not None:
+        return [trial]
+    agent_ids = {a.id for a in agents}
+    ncts = {n.upper() for a in agents for n in a.trials}
+    ncts |= {t.upper() for o in outcomes for t in o.trial_ids}
+    return [
+        t
+        for t in kb.trials
+        if agent_ids & set(t.agents)
+        or (t.nct_id or "").upper() in ncts
+        or t.id.upper() in ncts
+        or (genes is not None and any(_gene_matches(kb, x, genes) for x in t.targets))
+    ]
+
+
+def _agent_entry(
+    kb: KnowledgeBase, agent: Agent, reasons: list[str], outcomes: list[Outcome]
+) -> AgentEvidence:
+    """`agent` with its reasons, its own outcomes, trials, members and classes."""
+    return AgentEvidence(
+        agent=agent,
+        reasons=tuple(dict.fromkeys(reasons)),
+        outcomes=tuple(o for o in outcomes if agent.id in o.agents),
+        trials=tuple(t.label for t in kb.trials_of(agent)),
+        members=agent.members,
+        classes=tuple(c.id for c in kb.classes_of(agent)),
+    )
+
+
+def _cited_as(kb: KnowledgeBase, outcomes: list[Outcome]) -> dict[str, str]:
+    """How the review prints each reference the outcomes cite, by key."""
+    cited = {k for o in outcomes for k in o.citations}
+    return {k: kb.reference(k).citation for k in cited if k in kb.reference_keys}
+
+
 def evidence(
     alteration: str | None = None,
     drug: str | None = None,
@@ -187,121 +342,31 @@ def evidence(
     'BRAF V600E'
     """
     query = {"alteration": alteration, "drug": drug, "gene": gene, "trial": trial}
-    for name, value in query.items():
-        if value is not None and not value.strip():
-            raise InvalidValueError(name, value, f"a non-empty {name} name")
-    if not any(query.values()):
-        raise InvalidValueError(
-            "query", "(nothing)", "at least one of alteration, drug, gene or trial (or --list)"
-        )
-    if kb is None:
-        from rairlab.knowledge._loader import load_knowledge
-
-        kb = load_knowledge()
-
-    related: list[RelatedAlteration] = []
-    genes: set[str] = set()
-    if alteration:
-        queried = [kb.alteration(pa.id) for pa in parse_genotype(alteration, kb)]
-        if not queried:
-            raise InvalidValueError(
-                "alteration", alteration, "an alteration; the text names none (wild type)"
-            )
-        related = _related(kb, queried)
-        genes |= {g for a in queried for g in (a.gene, a.partner) if g}
-    if gene:
-        symbol = kb.gene(gene).symbol
-        genes.add(symbol)
-        if not alteration:
-            of_gene = list(kb.alterations_of_gene(symbol))
-            related = [RelatedAlteration("of_gene", x) for x in of_gene]
-            seen = {x.id for x in of_gene}
-            for alt in of_gene:
-                for combo in kb.combinations_with(alt.id):
-                    if combo.id not in seen:
-                        seen.add(combo.id)
-                        related.append(RelatedAlteration("combination", combo))
-    alt_ids = {r.record.id for r in related}
-    drug_agents: list[Agent] = []
-    if drug:
-        agent = kb.agent(drug)
-        drug_agents = [agent, *kb.members_of(agent)]
+    _check_query(query)
+    kb = _or_shipped(kb)
+    related, genes = _alterations_and_genes(kb, alteration, gene)
+    drug_agents = _drug_agents(kb, drug)
     trial_rec = kb.trial(trial) if trial else None
-
-    # outcomes: every given criterion must hold
     drug_ids = {a.id for a in drug_agents}
-    outcomes = [
-        o
-        for o in kb.outcomes
-        if (not (alteration or gene) or alt_ids & set(o.alterations))
-        and (not drug or drug_ids & set(o.agents))
-        and (trial_rec is None or {trial_rec.id, trial_rec.nct_id} & set(o.trial_ids))
-    ]
-
-    # agents: the drug (and members), else those with outcomes or targeting the genes
-    reasons: dict[str, list[str]] = {}
-    if drug:
-        for a in drug_agents:
-            reasons[a.id] = ["queried" if a is drug_agents[0] else f"member of {drug_agents[0].id}"]
-    else:
-        for o in outcomes:
-            for aid in o.agents:
-                reasons.setdefault(aid, []).append(f"outcome {o.id}")
-        for a in kb.agents:
-            hit = sorted(genes & set(a.targets))
-            if hit:
-                reasons.setdefault(a.id, []).append("targets " + ", ".join(hit))
-        if trial_rec is not None:
-            for aid in trial_rec.agents:
-                reasons.setdefault(aid, []).append(f"in {trial_rec.label}")
+    outcomes = _matching_outcomes(
+        kb,
+        {r.record.id for r in related} if alteration or gene else None,
+        drug_ids if drug else None,
+        trial_rec,
+    )
+    reasons = _agent_reasons(kb, drug_agents, outcomes, genes, trial_rec)
     agents = drug_agents if drug else [a for a in kb.agents if a.id in reasons]
-
-    # trials
-    if trial_rec is not None:
-        trials = [trial_rec]
-    else:
-        agent_ids = {a.id for a in agents}
-        ncts = {n.upper() for a in agents for n in a.trials}
-        ncts |= {t.upper() for o in outcomes for t in o.trial_ids}
-        trials = [
-            t
-            for t in kb.trials
-            if agent_ids & set(t.agents)
-            or (t.nct_id or "").upper() in ncts
-            or t.id.upper() in ncts
-            or (not drug and any(_gene_matches(kb, x, genes) for x in t.targets))
-        ]
-
-    agent_entries = []
-    for a in agents:
-        own = [o for o in outcomes if a.id in o.agents]
-        agent_trials = tuple(t.label for t in kb.trials_of(a))
-        agent_entries.append(
-            AgentEvidence(
-                agent=a,
-                reasons=tuple(dict.fromkeys(reasons[a.id])),
-                outcomes=tuple(own),
-                trials=agent_trials,
-                members=a.members,
-                classes=tuple(c.id for c in kb.classes_of(a)),
-            )
-        )
-
-    nodes = set(genes) | drug_ids
-    interactions = [i for i in kb.interactions if nodes & {i.source, i.target}]
-    biomarkers = [b for b in kb.biomarkers if genes & set(b.genes)]
-    cited = {k for o in outcomes for k in o.citations}
-    cited_as = {k: kb.reference(k).citation for k in cited if k in kb.reference_keys}
+    nodes = genes | drug_ids
     return EvidenceReport(
         query=query,
         alterations=tuple(related),
         genes=tuple(g for g in kb.genes if g.symbol in genes),
-        interactions=tuple(interactions),
-        agents=tuple(agent_entries),
+        interactions=tuple(i for i in kb.interactions if nodes & {i.source, i.target}),
+        agents=tuple(_agent_entry(kb, a, reasons[a.id], outcomes) for a in agents),
         outcomes=tuple(outcomes),
-        trials=tuple(trials),
-        biomarkers=tuple(biomarkers),
-        cited_as=cited_as,
+        trials=tuple(_related_trials(kb, trial_rec, agents, outcomes, None if drug else genes)),
+        biomarkers=tuple(b for b in kb.biomarkers if genes & set(b.genes)),
+        cited_as=_cited_as(kb, outcomes),
     )
 
 
@@ -328,10 +393,7 @@ def catalogue(what: str, kb: KnowledgeBase | None = None) -> list[dict[str, Any]
     key = "agents" if key == "drugs" else key
     if key not in LIST_KINDS:
         raise InvalidValueError("--list", what, "one of " + ", ".join(LIST_KINDS))
-    if kb is None:
-        from rairlab.knowledge._loader import load_knowledge
-
-        kb = load_knowledge()
+    kb = _or_shipped(kb)
     if key == "alterations":
         return [
             {"id": a.id, "notation": a.notation, "type": a.type.value, "parent": a.parent,

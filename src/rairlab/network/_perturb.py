@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -19,13 +20,16 @@ from rairlab.network._compiled import CompiledModel, Conditions, Pulse
 from rairlab.network._data import load_network_data
 from rairlab.network._specs import AgentActions, NetworkData
 
+if TYPE_CHECKING:
+    from rairlab.knowledge import KnowledgeBase
+
 __all__ = ["conditions", "drug_effect", "modelled_agents"]
 
 Array = NDArray[np.float64]
 
 
 @functools.lru_cache(maxsize=1)
-def _kb() -> Any:
+def _shipped_kb() -> KnowledgeBase:
     from rairlab.knowledge import load_knowledge
 
     return load_knowledge()
@@ -57,8 +61,10 @@ def modelled_agents(data: NetworkData | None = None) -> list[str]:
     return sorted(a.name for a in data.agents)
 
 
-def _resolve_agent(name: str, data: NetworkData) -> tuple[Any, AgentActions]:
-    kb = _kb()
+def _resolve_agent(
+    name: str, data: NetworkData, kb: KnowledgeBase | None = None
+) -> tuple[Any, AgentActions]:
+    kb = kb if kb is not None else _shipped_kb()
     record = kb.find_agent(name)
     if record is None:
         for entry in data.agents:
@@ -148,9 +154,12 @@ def _alteration_overrides(
     return out
 
 
-def genotype_effects(text: str, data: NetworkData | None = None) -> list[tuple[Any, Any]]:
+def genotype_effects(
+    text: str, data: NetworkData | None = None, kb: KnowledgeBase | None = None
+) -> list[tuple[Any, Any]]:
     """Each alteration of genotype `text` with its node effect (by its id or its parent's),
-    or None where the network does not model it; [] for wild type.
+    or None where the network does not model it; [] for wild type. `kb` reads the text
+    (default: the shipped knowledge base).
 
     Examples
     --------
@@ -164,7 +173,7 @@ def genotype_effects(text: str, data: NetworkData | None = None) -> list[tuple[A
     data = data or load_network_data()
     return [
         (alt, data.alterations.get(alt.id) or data.alterations.get(alt.parent or ""))
-        for alt in parse_genotype(text, _kb())
+        for alt in parse_genotype(text, kb if kb is not None else _shipped_kb())
     ]
 
 
@@ -183,53 +192,220 @@ def boosted_exposures(
     return exposure_of
 
 
+@dataclass
+class _Perturbation:
+    """The per-patient arrays of `Conditions` while perturbations are applied to them,
+    shape (n_patients, n_nodes), with one label per applied perturbation."""
+
+    scale: Array
+    bias: Array
+    clamp_mask: NDArray[np.bool_]
+    clamp_value: Array
+    labels: list[dict[str, Any]] = field(default_factory=list)
+    pulses: list[Pulse] = field(default_factory=list)
+    potency_factor: dict[str, Array] = field(default_factory=dict)
+
+    @classmethod
+    def neutral(cls, model: CompiledModel, n: int) -> _Perturbation:
+        """No perturbation: the model's basal activities, inputs clamped at 0."""
+        shape = (n, model.n_nodes)
+        return cls(
+            scale=np.ones(shape),
+            bias=np.broadcast_to(model.basal, shape).copy(),
+            clamp_mask=np.broadcast_to(model.is_input, shape).copy(),
+            clamp_value=np.zeros(shape),
+        )
+
+    @property
+    def n_patients(self) -> int:
+        return int(self.scale.shape[0])
+
+    def inhibit(self, rows: Any, col: int, h: Any) -> None:
+        """Scale node `col` of `rows` by 1 - h."""
+        self.scale[rows, col] *= 1.0 - h
+
+    def activate(self, rows: Any, col: int, h: Any) -> None:
+        """Raise the bias of node `col` of `rows`: 1 - (1 - bias)(1 - h)."""
+        self.bias[rows, col] = 1.0 - (1.0 - self.bias[rows, col]) * (1.0 - h)
+
+    def conditions(self) -> Conditions:
+        """The final `Conditions`, scale and bias clipped to [0, 1]."""
+        return Conditions(
+            clamp_mask=self.clamp_mask,
+            clamp_value=self.clamp_value,
+            scale=np.clip(self.scale, 0.0, 1.0),
+            bias=np.clip(self.bias, 0.0, 1.0),
+            pulses=tuple(self.pulses),
+            labels=tuple(self.labels),
+        )
+
+
+def _apply_environment(
+    model: CompiledModel,
+    data: NetworkData,
+    env: Mapping[str, Any] | None,
+    tsh: str | float | None,
+    state: _Perturbation,
+) -> None:
+    """Set every environment node (the data's default where `env` gives none): clamp an
+    input, raise the bias of another; a label for each key given."""
+    env = dict(env or {})
+    if tsh is not None:
+        env["tsh"] = tsh
+    for key in env:
+        if key not in data.environment:
+            raise UnknownNameError("environment key", key, data.environment)
+    n = state.n_patients
+    for key, spec in data.environment.items():
+        value = env.get(key, spec.default)
+        col = model.index(spec.node)
+        v = _level(key, value, spec.levels, n)
+        if spec.mode == "input":
+            state.clamp_value[:, col] = v
+        else:
+            state.activate(slice(None), col, v)
+        if key in env:
+            state.labels.append(
+                {"kind": "environment", "name": key, "value": value, "node": spec.node}
+            )
+
+
+def _genotype_rows(genotype: str | Sequence[str] | None, n: int) -> dict[str, NDArray[np.bool_]]:
+    """Each distinct non-empty genotype text with the mask of the patients who have it."""
+    texts = [genotype] * n if genotype is None or isinstance(genotype, str) else list(genotype)
+    if len(texts) != n:
+        raise InvalidValueError("genotype", f"{len(texts)} texts", f"one text or {n} texts")
+    if not any(t for t in texts):
+        return {}
+    values, inverse = np.unique(np.asarray(texts, dtype=str), return_inverse=True)
+    inverse = inverse.reshape(-1)
+    return {str(t): inverse == i for i, t in enumerate(values) if t}
+
+
+def _apply_alteration(
+    model: CompiledModel,
+    effect: Any,
+    rows: NDArray[np.bool_],
+    override: tuple[Array | None, Array | None],
+    mem_col: int,
+    state: _Perturbation,
+) -> None:
+    """One modelled alteration of the patients in `rows`: scale/bias of its node, the
+    memory it leaves on the slow dedifferentiation state, drug resistance."""
+    col = model.index(effect.node)
+    s_, m_ = override
+    st = effect.strength if s_ is None else s_[rows]
+    if effect.effect == "gain":
+        state.activate(rows, col, st)
+    else:
+        state.inhibit(rows, col, st)
+    mem = effect.memory if m_ is None else m_[rows]
+    state.activate(rows, mem_col, mem)
+    n = state.n_patients
+    for agent, factor in effect.resistance.items():
+        state.potency_factor.setdefault(agent, np.ones(n))[rows] *= factor
+
+
 def _apply_genotype(
     model: CompiledModel,
     data: NetworkData,
     genotype: str | Sequence[str] | None,
-    n: int,
-    arrays: tuple[Array, Array],
-    potency_factor: dict[str, Array],
-    labels: list[dict[str, Any]],
     strength: Mapping[str, ArrayLike] | None,
     memory: Mapping[str, ArrayLike] | None,
+    kb: KnowledgeBase | None,
+    state: _Perturbation,
 ) -> None:
-    """Apply each patient's alterations in place: scale/bias of their node, the memory
-    they leave on the slow dedifferentiation state, drug resistance; one label each."""
-    scale, bias = arrays
-    texts = [genotype] * n if genotype is None or isinstance(genotype, str) else list(genotype)
-    if len(texts) != n:
-        raise InvalidValueError("genotype", f"{len(texts)} texts", f"one text or {n} texts")
-    if any(t for t in texts):
-        overrides = _alteration_overrides(strength, memory, data, n)
-        mem_col = model.index(data.memory_node)
-        values, inverse = np.unique(np.asarray(texts, dtype=str), return_inverse=True)
-        inverse = inverse.reshape(-1)
-        unique = {str(t): inverse == i for i, t in enumerate(values) if t}
-        for text, rows in unique.items():
-            for alt, effect in genotype_effects(text, data):
-                entry: dict[str, Any] = {"kind": "alteration", "name": alt.text, "id": alt.id}
-                if effect is None:
-                    entry["modelled"] = False
-                    labels.append(entry)
-                    continue
-                col = model.index(effect.node)
-                s_, m_ = overrides.get(effect.alteration, (None, None))
-                st = effect.strength if s_ is None else s_[rows]
-                if effect.effect == "gain":
-                    bias[rows, col] = 1.0 - (1.0 - bias[rows, col]) * (1.0 - st)
-                else:
-                    scale[rows, col] *= 1.0 - st
-                mem = effect.memory if m_ is None else m_[rows]
-                bias[rows, mem_col] = 1.0 - (1.0 - bias[rows, mem_col]) * (1.0 - mem)
-                for agent, factor in effect.resistance.items():
-                    potency_factor.setdefault(agent, np.ones(n))[rows] *= factor
-                entry.update(
-                    node=effect.node, effect=effect.effect, interactions=list(effect.interactions)
-                )
-                if n > 1:
-                    entry["patients"] = int(rows.sum())
-                labels.append(entry)
+    """Apply each patient's alterations in place; one label each."""
+    n = state.n_patients
+    unique = _genotype_rows(genotype, n)
+    if not unique:
+        return
+    overrides = _alteration_overrides(strength, memory, data, n)
+    mem_col = model.index(data.memory_node)
+    for text, rows in unique.items():
+        for alt, effect in genotype_effects(text, data, kb):
+            entry: dict[str, Any] = {"kind": "alteration", "name": alt.text, "id": alt.id}
+            if effect is None:
+                entry["modelled"] = False
+                state.labels.append(entry)
+                continue
+            override = overrides.get(effect.alteration, (None, None))
+            _apply_alteration(model, effect, rows, override, mem_col, state)
+            entry.update(
+                node=effect.node, effect=effect.effect, interactions=list(effect.interactions)
+            )
+            if n > 1:
+                entry["patients"] = int(rows.sum())
+            state.labels.append(entry)
+
+
+def _resolve_drugs(
+    drugs: Mapping[str, ArrayLike] | Sequence[tuple[str, ArrayLike]] | None,
+    data: NetworkData,
+    n: int,
+    kb: KnowledgeBase | None,
+) -> list[tuple[Any, AgentActions, Array]]:
+    """(agent record, its actions, per-patient exposure) of each given drug, in order."""
+    items = list(drugs.items()) if isinstance(drugs, Mapping) else list(drugs or [])
+    resolved = []
+    for name, exposure in items:
+        record, actions = _resolve_agent(name, data, kb)
+        resolved.append((record, actions, _patient_array(exposure, n, f"exposure of {name!r}")))
+    return resolved
+
+
+def _apply_potency(
+    potency: Mapping[str, ArrayLike] | None,
+    data: NetworkData,
+    kb: KnowledgeBase | None,
+    state: _Perturbation,
+) -> None:
+    """Multiply each named agent's potency factor by the given per-patient multipliers."""
+    n = state.n_patients
+    for name, value in (potency or {}).items():
+        rec, _ = _resolve_agent(name, data, kb)
+        arr = _patient_array(value, n, f"potency of {name!r}")
+        if np.any(arr <= 0):
+            raise InvalidValueError(f"potency of {name!r}", value, "multipliers > 0")
+        state.potency_factor[rec.id] = state.potency_factor.get(rec.id, np.ones(n)) * arr
+
+
+def _apply_drug(
+    model: CompiledModel, record: Any, actions: AgentActions, exposure: Array, state: _Perturbation
+) -> None:
+    """The actions of one agent at `exposure` (inhibit, activate or pulse a node); a label."""
+    nodes = []
+    for act in actions.actions:
+        if act.mode == "exposure":
+            continue
+        pf = state.potency_factor.get(record.id, 1.0)
+        h = drug_effect(exposure, act.potency * pf, act.emax, act.hill)
+        col = model.index(act.node or "")
+        if act.mode == "inhibit":
+            state.inhibit(slice(None), col, h)
+        elif act.mode == "activate":
+            state.activate(slice(None), col, h)
+        else:
+            state.pulses.append(Pulse(col, h, act.rise_h, act.fade_h, record.name))
+        nodes.append({"node": act.node, "mode": act.mode, "interactions": list(act.interactions)})
+    entry = {"kind": "drug", "name": record.name, "id": record.id, "actions": nodes}
+    entry["exposure"] = float(exposure[0]) if state.n_patients == 1 else None
+    state.labels.append(entry)
+
+
+def _apply_nodes(
+    model: CompiledModel,
+    knockout: Sequence[str],
+    overexpress: Sequence[str],
+    state: _Perturbation,
+) -> None:
+    """Null the knocked-out nodes, then make the overexpressed ones active; a label each."""
+    for col, s in _node_list(knockout, model, "--knockout"):
+        state.inhibit(slice(None), col, s)
+        state.labels.append({"kind": "knockout", "name": model.node_ids[col], "strength": s})
+    for col, s in _node_list(overexpress, model, "--overexpress"):
+        state.activate(slice(None), col, s)
+        state.labels.append({"kind": "overexpress", "name": model.node_ids[col], "strength": s})
 
 
 def conditions(
@@ -246,6 +422,7 @@ def conditions(
     memory: Mapping[str, ArrayLike] | None = None,
     potency: Mapping[str, ArrayLike] | None = None,
     data: NetworkData | None = None,
+    kb: KnowledgeBase | None = None,
 ) -> Conditions:
     """Per-patient perturbation arrays for `model`.
 
@@ -277,6 +454,8 @@ def conditions(
         exposure): > 1 means a less sensitive patient.
     data
         Network data (default: shipped).
+    kb
+        Knowledge base that reads genotypes and drug names (default: shipped).
 
     Returns
     -------
@@ -301,82 +480,13 @@ def conditions(
     n = int(n_patients)
     if n < 1:
         raise InvalidValueError("n_patients", n_patients, "an integer >= 1")
-    N = model.n_nodes
-    scale = np.ones((n, N))
-    bias = np.broadcast_to(model.basal, (n, N)).copy()
-    clamp_mask = np.broadcast_to(model.is_input, (n, N)).copy()
-    clamp_value = np.zeros((n, N))
-    labels: list[dict[str, Any]] = []
-    pulses: list[Pulse] = []
-    potency_factor: dict[str, Array] = {}
-
-    env = dict(env or {})
-    if tsh is not None:
-        env["tsh"] = tsh
-    for key in env:
-        if key not in data.environment:
-            raise UnknownNameError("environment key", key, data.environment)
-    for key, spec in data.environment.items():
-        value = env.get(key, spec.default)
-        col = model.index(spec.node)
-        v = _level(key, value, spec.levels, n)
-        if spec.mode == "input":
-            clamp_value[:, col] = v
-        else:
-            bias[:, col] = 1.0 - (1.0 - bias[:, col]) * (1.0 - v)
-        if key in env:
-            labels.append({"kind": "environment", "name": key, "value": value, "node": spec.node})
-
-    _apply_genotype(
-        model, data, genotype, n, (scale, bias), potency_factor, labels, strength, memory
-    )
-
-    items = list(drugs.items()) if isinstance(drugs, Mapping) else list(drugs or [])
-    resolved = []
-    for name, exposure in items:
-        record, actions = _resolve_agent(name, data)
-        resolved.append((record, actions, _patient_array(exposure, n, f"exposure of {name!r}")))
+    state = _Perturbation.neutral(model, n)
+    _apply_environment(model, data, env, tsh, state)
+    _apply_genotype(model, data, genotype, strength, memory, kb, state)
+    resolved = _resolve_drugs(drugs, data, n, kb)
     exposure_of = boosted_exposures(resolved)
-    for name, value in (potency or {}).items():
-        rec, _ = _resolve_agent(name, data)
-        arr = _patient_array(value, n, f"potency of {name!r}")
-        if np.any(arr <= 0):
-            raise InvalidValueError(f"potency of {name!r}", value, "multipliers > 0")
-        potency_factor[rec.id] = potency_factor.get(rec.id, np.ones(n)) * arr
-    for rec, actions, _ in resolved:
-        e = exposure_of[rec.id]
-        nodes = []
-        for act in actions.actions:
-            if act.mode == "exposure":
-                continue
-            pf = potency_factor.get(rec.id, 1.0)
-            h = drug_effect(e, act.potency * pf, act.emax, act.hill)
-            col = model.index(act.node or "")
-            if act.mode == "inhibit":
-                scale[:, col] *= 1.0 - h
-            elif act.mode == "activate":
-                bias[:, col] = 1.0 - (1.0 - bias[:, col]) * (1.0 - h)
-            else:
-                pulses.append(Pulse(col, h, act.rise_h, act.fade_h, rec.name))
-            nodes.append(
-                {"node": act.node, "mode": act.mode, "interactions": list(act.interactions)}
-            )
-        entry = {"kind": "drug", "name": rec.name, "id": rec.id, "actions": nodes}
-        entry["exposure"] = float(e[0]) if n == 1 else None
-        labels.append(entry)
-
-    for col, s in _node_list(knockout, model, "--knockout"):
-        scale[:, col] *= 1.0 - s
-        labels.append({"kind": "knockout", "name": model.node_ids[col], "strength": s})
-    for col, s in _node_list(overexpress, model, "--overexpress"):
-        bias[:, col] = 1.0 - (1.0 - bias[:, col]) * (1.0 - s)
-        labels.append({"kind": "overexpress", "name": model.node_ids[col], "strength": s})
-
-    return Conditions(
-        clamp_mask=clamp_mask,
-        clamp_value=clamp_value,
-        scale=np.clip(scale, 0.0, 1.0),
-        bias=np.clip(bias, 0.0, 1.0),
-        pulses=tuple(pulses),
-        labels=tuple(labels),
-    )
+    _apply_potency(potency, data, kb, state)
+    for record, actions, _ in resolved:
+        _apply_drug(model, record, actions, exposure_of[record.id], state)
+    _apply_nodes(model, knockout, overexpress, state)
+    return state.conditions()

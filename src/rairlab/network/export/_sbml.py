@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from rairlab import RESEARCH_USE_NOTICE
 from rairlab.errors import InvalidValueError
@@ -54,6 +54,14 @@ __all__ = ["SBML_CORE_NS", "SbmlExtension", "to_sbml"]
 SBML_CORE_NS = "http://www.sbml.org/sbml/level3/version2/core"
 _HILL = "hill_cube"
 _HILL_FLOORED = "hill_cube_floored"
+# the unit compartment of every species (also of the SBML-qual export)
+CELL_COMPARTMENT = {
+    "id": "cell",
+    "spatialDimensions": 3,
+    "size": 1,
+    "units": "dimensionless",
+    "constant": True,
+}
 
 
 def cn(value: float | int) -> Element:
@@ -149,7 +157,8 @@ def _pulse_shape(rise: str, fade: str) -> Element:
     return apply("divide", apply("minus", decay(t, fade), decay(t, rise)), peak)
 
 
-def _notes(*paragraphs: str) -> Element:
+def xhtml_notes(*paragraphs: str) -> Element:
+    """SBML ``notes``: an XHTML body of `paragraphs` (also of the SBML-qual export)."""
     body = el("body", {"xmlns": XHTML_NS}, [el("p", text=p) for p in paragraphs])
     return el("notes", None, [body])
 
@@ -221,6 +230,182 @@ class SbmlExtension:
     notes: tuple[str, ...] = ()
 
 
+def _parameter_defaults(
+    model: CompiledModel, cond: Conditions, layout: ParameterLayout, patient: int
+) -> dict[str, float]:
+    """Parameter id -> its value for row `patient` of `cond`."""
+    ids, values = sbml_parameter_table(model, cond, layout)
+    if not 0 <= patient < cond.n_patients:
+        raise InvalidValueError("patient", patient, f"an index in 0..{cond.n_patients - 1}")
+    return dict(zip(ids, values[patient].tolist(), strict=True))
+
+
+def _initial_activities(model: CompiledModel, x0: ArrayLike | None) -> NDArray[np.float64]:
+    init = np.zeros(model.n_nodes) if x0 is None else np.asarray(x0, dtype=float)
+    if init.shape != (model.n_nodes,):
+        raise InvalidValueError("x0", f"shape {init.shape}", f"shape ({model.n_nodes},)")
+    return init
+
+
+def _check_ids(model: CompiledModel, layout: ParameterLayout, ext: SbmlExtension) -> None:
+    """Refuse a node id that is also a generated SBML id."""
+    reserved = ["cell", _HILL, _HILL_FLOORED, *layout.tau, *layout.k, *layout.n, *layout.m]
+    reserved += layout.perturbation_ids()
+    reserved += [*ext.parameters, *ext.rates]
+    reserved += [f"v_{i}" for i in model.node_ids]
+    counts = Counter([*reserved, *model.node_ids])
+    clash = sorted(r for r, c in counts.items() if c > 1)
+    if clash:
+        raise InvalidValueError(
+            "node id", clash[0], "ids that do not collide with SBML parameter ids"
+        )
+
+
+def _species(model: CompiledModel, data: NetworkData, init: NDArray[np.float64]) -> list[Element]:
+    """One species per node, its activity in the unit compartment ``cell``."""
+    names = {n.id: f"{n.name} ({n.kind})" for n in data.nodes}
+    return [
+        el(
+            "species",
+            {
+                "id": node,
+                "name": names.get(node, node),
+                "compartment": "cell",
+                "initialConcentration": repr(float(init[i])),
+                "substanceUnits": "dimensionless",
+                "hasOnlySubstanceUnits": False,
+                "boundaryCondition": False,
+                "constant": False,
+            },
+        )
+        for i, node in enumerate(model.node_ids)
+    ]
+
+
+def _parameters(
+    model: CompiledModel, layout: ParameterLayout, defaults: dict[str, float], ext: SbmlExtension
+) -> list[Element]:
+    """Time constants, edge kinetics, perturbations, then the extension's parameters;
+    those an extension assigns are not constant."""
+    fixed = {a: False for a in ext.assignments}
+    params: list[Element] = []
+    for i, node in enumerate(model.node_ids):
+        tau = layout.tau[i]
+        value = defaults.get(tau, model.tau[i])
+        params.append(_parameter(tau, value, "hour", f"time constant of {node}", tau not in fixed))
+    for e in range(model.n_edges):
+        for pid, value in (
+            (layout.k[e], model.edge_k[e]),
+            (layout.n[e], model.edge_n[e]),
+            (layout.m[e], model.edge_max[e]),
+        ):
+            value = defaults.get(pid, value)
+            params.append(_parameter(pid, value, "dimensionless", constant=pid not in fixed))
+    for pid in layout.perturbation_ids():
+        unit = "hour" if "_rise_" in pid or "_fade_" in pid else "dimensionless"
+        params.append(_parameter(pid, defaults[pid], unit, constant=pid not in fixed))
+    for pid, (value, unit) in ext.parameters.items():
+        params.append(_parameter(pid, value, unit, constant=pid not in fixed))
+    for pid, (value, unit, _) in ext.rates.items():
+        params.append(_parameter(pid, value, unit, constant=False))
+    return params
+
+
+def _rules(ext: SbmlExtension, params: list[Element]) -> list[Element]:
+    """The extension's assignment and rate rules (each assigned parameter must exist)."""
+    known = {p.attrs["id"] for p in params}
+    unknown = sorted(set(ext.assignments) - known)
+    if unknown:
+        raise InvalidValueError("assigned parameter", unknown[0], "a parameter of the export")
+    rules = [
+        el("assignmentRule", {"variable": pid}, [math(body)])
+        for pid, body in ext.assignments.items()
+    ]
+    rules += [
+        el("rateRule", {"variable": pid}, [math(body)]) for pid, (_, _, body) in ext.rates.items()
+    ]
+    return rules
+
+
+def _reaction(model: CompiledModel, layout: ParameterLayout, i: int) -> Element:
+    """The reaction whose rate is the ODE of node `i`; its rule's sources are modifiers."""
+    node = model.node_ids[i]
+    rule = model.rules[i]
+    srcs = list(dict.fromkeys(model.node_ids[s] for s in model.edge_src[model.edges_of(i)]))
+    children = [
+        xhtml_notes(
+            f"{node}: " + (f"input (clampval_{node})" if rule is None else to_text(rule)),
+            "interactions: " + (", ".join(model.interactions[i]) or "none"),
+        ),
+        el(
+            "listOfProducts",
+            None,
+            [el("speciesReference", {"species": node, "stoichiometry": 1, "constant": True})],
+        ),
+    ]
+    if srcs:
+        children.append(
+            el(
+                "listOfModifiers",
+                None,
+                [el("modifierSpeciesReference", {"species": s}) for s in srcs],
+            )
+        )
+    children.append(el("kineticLaw", None, [math(_rate_law(model, layout, i))]))
+    return el(
+        "reaction",
+        {"id": f"v_{node}", "name": f"dx/dt of {node}", "reversible": True},
+        children,
+    )
+
+
+def _unit_definitions() -> Element:
+    """The unit ``hour`` (3600 s)."""
+    hour = el("unit", {"kind": "second", "exponent": 1, "scale": 0, "multiplier": 3600})
+    return el(
+        "listOfUnitDefinitions",
+        None,
+        [el("unitDefinition", {"id": "hour"}, [el("listOfUnits", None, [hour])])],
+    )
+
+
+def _document(model: CompiledModel, ext: SbmlExtension, contents: list[Element]) -> Element:
+    """The ``sbml`` root: the model with its notes, function and unit definitions,
+    compartment and then `contents`."""
+    model_el = el(
+        "model",
+        {
+            "id": "rairlab_network",
+            "name": f"rairlab thyroid-cell network ({model.variant_name})",
+            "timeUnits": "hour",
+            "substanceUnits": "dimensionless",
+            "extentUnits": "dimensionless",
+            "volumeUnits": "dimensionless",
+        },
+        [
+            xhtml_notes(
+                "Thyroid-cell regulatory network of rairlab (Liu et al. 2023, "
+                "doi:10.1016/j.drup.2023.100939) with normalized Hill cube semantics "
+                "(Wittmann et al. 2009, doi:10.1186/1752-0509-3-98).",
+                f"Model variant: {model.variant_name}. Time in hours; activities on 0..1.",
+                "Per-patient perturbations are the parameters clamp_*, clampval_*, scale_*, "
+                "bias_* and pulse*_*; see docs/network-exports.md.",
+                *ext.notes,
+                RESEARCH_USE_NOTICE,
+            ),
+            el("listOfFunctionDefinitions", None, _function_definitions()),
+            _unit_definitions(),
+            el("listOfCompartments", None, [el("compartment", CELL_COMPARTMENT)]),
+            *contents,
+        ],
+    )
+    return el(
+        "sbml",
+        {"xmlns": SBML_CORE_NS, "xmlns:sbml": SBML_CORE_NS, "level": 3, "version": 2},
+        [model_el],
+    )
+
+
 def to_sbml(
     model: CompiledModel,
     cond: Conditions | None = None,
@@ -270,181 +455,18 @@ def to_sbml(
     True
     """
     data = data or load_network_data()
-    names = {n.id: f"{n.name} ({n.kind})" for n in data.nodes}
     layout = parameter_layout(model, data)
     cond = cond if cond is not None else conditions(model, 1, data=data)
-    ids, values = sbml_parameter_table(model, cond, layout)
-    if not 0 <= patient < cond.n_patients:
-        raise InvalidValueError("patient", patient, f"an index in 0..{cond.n_patients - 1}")
-    defaults = dict(zip(ids, values[patient].tolist(), strict=True))
-    init = np.zeros(model.n_nodes) if x0 is None else np.asarray(x0, dtype=float)
-    if init.shape != (model.n_nodes,):
-        raise InvalidValueError("x0", f"shape {init.shape}", f"shape ({model.n_nodes},)")
-
+    defaults = _parameter_defaults(model, cond, layout, patient)
+    init = _initial_activities(model, x0)
     ext = extension or SbmlExtension()
-    perturbations = layout.perturbation_ids()  # `ids` adds tau/k/n/m with per-patient kinetics
-    reserved = ["cell", _HILL, _HILL_FLOORED, *layout.tau, *layout.k, *layout.n, *layout.m]
-    reserved += perturbations
-    reserved += [*ext.parameters, *ext.rates]
-    reserved += [f"v_{i}" for i in model.node_ids]
-    counts = Counter([*reserved, *model.node_ids])
-    clash = sorted(r for r, c in counts.items() if c > 1)
-    if clash:
-        raise InvalidValueError(
-            "node id", clash[0], "ids that do not collide with SBML parameter ids"
-        )
-
-    species = [
-        el(
-            "species",
-            {
-                "id": node,
-                "name": names.get(node, node),
-                "compartment": "cell",
-                "initialConcentration": repr(float(init[i])),
-                "substanceUnits": "dimensionless",
-                "hasOnlySubstanceUnits": False,
-                "boundaryCondition": False,
-                "constant": False,
-            },
-        )
-        for i, node in enumerate(model.node_ids)
+    _check_ids(model, layout, ext)
+    params = _parameters(model, layout, defaults, ext)
+    rules = _rules(ext, params)
+    contents = [
+        el("listOfSpecies", None, _species(model, data, init)),
+        el("listOfParameters", None, params),
+        *([el("listOfRules", None, rules)] if rules else []),
+        el("listOfReactions", None, [_reaction(model, layout, i) for i in range(model.n_nodes)]),
     ]
-    fixed = {a: False for a in ext.assignments}
-    params: list[Element] = []
-    for i, node in enumerate(model.node_ids):
-        tau = layout.tau[i]
-        value = defaults.get(tau, model.tau[i])
-        params.append(_parameter(tau, value, "hour", f"time constant of {node}", tau not in fixed))
-    for e in range(model.n_edges):
-        for pid, value in (
-            (layout.k[e], model.edge_k[e]),
-            (layout.n[e], model.edge_n[e]),
-            (layout.m[e], model.edge_max[e]),
-        ):
-            value = defaults.get(pid, value)
-            params.append(_parameter(pid, value, "dimensionless", constant=pid not in fixed))
-    for pid in perturbations:
-        unit = "hour" if "_rise_" in pid or "_fade_" in pid else "dimensionless"
-        params.append(_parameter(pid, defaults[pid], unit, constant=pid not in fixed))
-    for pid, (value, unit) in ext.parameters.items():
-        params.append(_parameter(pid, value, unit, constant=pid not in fixed))
-    for pid, (value, unit, _) in ext.rates.items():
-        params.append(_parameter(pid, value, unit, constant=False))
-    known = {p.attrs["id"] for p in params}
-    unknown = sorted(set(ext.assignments) - known)
-    if unknown:
-        raise InvalidValueError("assigned parameter", unknown[0], "a parameter of the export")
-    rules = [
-        el("assignmentRule", {"variable": pid}, [math(body)])
-        for pid, body in ext.assignments.items()
-    ]
-    rules += [
-        el("rateRule", {"variable": pid}, [math(body)]) for pid, (_, _, body) in ext.rates.items()
-    ]
-
-    reactions = []
-    for i, node in enumerate(model.node_ids):
-        rule = model.rules[i]
-        srcs = list(dict.fromkeys(model.node_ids[s] for s in model.edge_src[model.edges_of(i)]))
-        children = [
-            _notes(
-                f"{node}: " + (f"input (clampval_{node})" if rule is None else to_text(rule)),
-                "interactions: " + (", ".join(model.interactions[i]) or "none"),
-            ),
-            el(
-                "listOfProducts",
-                None,
-                [el("speciesReference", {"species": node, "stoichiometry": 1, "constant": True})],
-            ),
-        ]
-        if srcs:
-            children.append(
-                el(
-                    "listOfModifiers",
-                    None,
-                    [el("modifierSpeciesReference", {"species": s}) for s in srcs],
-                )
-            )
-        children.append(el("kineticLaw", None, [math(_rate_law(model, layout, i))]))
-        reactions.append(
-            el(
-                "reaction",
-                {"id": f"v_{node}", "name": f"dx/dt of {node}", "reversible": True},
-                children,
-            )
-        )
-
-    units = el(
-        "listOfUnitDefinitions",
-        None,
-        [
-            el(
-                "unitDefinition",
-                {"id": "hour"},
-                [
-                    el(
-                        "listOfUnits",
-                        None,
-                        [
-                            el(
-                                "unit",
-                                {"kind": "second", "exponent": 1, "scale": 0, "multiplier": 3600},
-                            )
-                        ],
-                    )
-                ],
-            ),
-        ],
-    )
-    model_el = el(
-        "model",
-        {
-            "id": "rairlab_network",
-            "name": f"rairlab thyroid-cell network ({model.variant_name})",
-            "timeUnits": "hour",
-            "substanceUnits": "dimensionless",
-            "extentUnits": "dimensionless",
-            "volumeUnits": "dimensionless",
-        },
-        [
-            _notes(
-                "Thyroid-cell regulatory network of rairlab (Liu et al. 2023, "
-                "doi:10.1016/j.drup.2023.100939) with normalized Hill cube semantics "
-                "(Wittmann et al. 2009, doi:10.1186/1752-0509-3-98).",
-                f"Model variant: {model.variant_name}. Time in hours; activities on 0..1.",
-                "Per-patient perturbations are the parameters clamp_*, clampval_*, scale_*, "
-                "bias_* and pulse*_*; see docs/network-exports.md.",
-                *ext.notes,
-                RESEARCH_USE_NOTICE,
-            ),
-            el("listOfFunctionDefinitions", None, _function_definitions()),
-            units,
-            el(
-                "listOfCompartments",
-                None,
-                [
-                    el(
-                        "compartment",
-                        {
-                            "id": "cell",
-                            "spatialDimensions": 3,
-                            "size": 1,
-                            "units": "dimensionless",
-                            "constant": True,
-                        },
-                    )
-                ],
-            ),
-            el("listOfSpecies", None, species),
-            el("listOfParameters", None, params),
-            *([el("listOfRules", None, rules)] if rules else []),
-            el("listOfReactions", None, reactions),
-        ],
-    )
-    root = el(
-        "sbml",
-        {"xmlns": SBML_CORE_NS, "xmlns:sbml": SBML_CORE_NS, "level": 3, "version": 2},
-        [model_el],
-    )
-    return render(root)
+    return render(_document(model, ext, contents))
