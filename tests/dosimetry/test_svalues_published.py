@@ -15,9 +15,9 @@ MIRD) could be retrieved, hence the voxel-kernel construction. Known systematic
 differences, all small: rairlab's spheres are smooth and of unit density, while the
 reference is a staircase voxel set in 1.04 g/cm³ soft tissue (more surface, so a
 little more electron escape, which is why the smallest, most jagged sets differ most);
-rairlab uses straight CSDA electron tracks and a linear photon build-up factor; and
+rairlab uses straight CSDA electron tracks and a kerma photon Monte Carlo; and
 the decay data differ (ICRP-107 here). Measured rairlab/reference ratios are
-1.025-1.036 over these cases; a ratio outside 0.95-1.05 means a defect, not a
+1.014-1.036 over these cases; a ratio outside 0.95-1.05 means a defect, not a
 tolerance to loosen.
 """
 
