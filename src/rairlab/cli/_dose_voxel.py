@@ -11,14 +11,13 @@ from rich.table import Table
 
 from rairlab._io import check_output_file
 from rairlab.cli._output import JSON_OPTION, emit
-from rairlab.dosimetry import LIMITS, dose_statistics, load_nifti, save_nifti, voxel_dose
-from rairlab.errors import InputFileError, InvalidValueError
+from rairlab.dosimetry import LIMITS, dose_statistics, load_nifti, save_nifti
+from rairlab.dosimetry._voxel import image_dose
+from rairlab.errors import InvalidValueError
 
 __all__ = ["voxel"]
 
 _METHODS = ("kernel", "local")
-# voxel_dose's parameters that come from the image file, as the message names them.
-_IMAGE_VALUES = {"tia": "TIA", "voxel_size_mm": "voxel size"}
 
 
 def voxel(
@@ -55,26 +54,10 @@ def voxel(
     if method not in _METHODS:
         raise InvalidValueError("--method", method, "'kernel' or 'local'")
     image = load_nifti(tia)
-    region = None
-    if mask is not None:
-        mask_img = load_nifti(mask)
-        if mask_img.data.shape != image.data.shape:
-            raise InputFileError(
-                mask, f"mask shape {mask_img.data.shape} differs from the TIA's {image.data.shape}"
-            )
-        region = mask_img.data != 0
-        if not region.any():
-            raise InputFileError(mask, "the mask has no non-zero voxel")
+    mask_img = None if mask is None else load_nifti(mask)
     for x in v_gy:  # before the convolution, not after it
         LIMITS.threshold_dose_gy.check(x, "--v-gy")
-    try:
-        result = voxel_dose(image.data, image.voxel_size_mm, nuclide=nuclide, method=method)  # type: ignore[arg-type]
-    except InvalidValueError as exc:  # the image's own numbers: name the file
-        if exc.parameter not in _IMAGE_VALUES:
-            raise
-        raise InputFileError(
-            tia, f"{_IMAGE_VALUES[exc.parameter]} {exc.value}: expected {exc.accepted}"
-        ) from None
+    result, region = image_dose(image, mask_img, nuclide, method)
     stats = dose_statistics(result.dose_gy, region, v_thresholds_gy=v_gy)
     if out is not None:
         save_nifti(out, result.dose_gy, image.affine)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,7 +34,7 @@ from rairlab.dosimetry._kernels import VoxelKernel, voxel_kernel
 from rairlab.dosimetry._limits import LIMITS, max_tia_mbq_h
 from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
 from rairlab.dosimetry._units import BQ_S_PER_MBQ_H
-from rairlab.errors import InvalidValueError
+from rairlab.errors import InputFileError, InvalidValueError
 
 __all__ = [
     "DoseStatistics",
@@ -325,3 +325,40 @@ def dose_statistics(
         d90=float(np.percentile(values, 10.0)),
         v_gy={float(x): float(f) for x, f in zip(levels, frac, strict=True)},
     )
+
+
+#: voxel_dose's parameters that come from the image file, as an error names them.
+_IMAGE_VALUES = {"tia": "TIA", "voxel_size_mm": "voxel size"}
+
+
+def image_dose(
+    image: Any, mask: Any | None, nuclide: str, method: str
+) -> tuple[VoxelDose, NDArray[np.bool_] | None]:
+    """The dose map of a TIA image (`Image3D`) and the region of its mask, checked.
+
+    The mask must have the image's shape and at least one non-zero voxel; a bad
+    number read from the image (a TIA or voxel size) is an error naming the file.
+
+    Raises
+    ------
+    InputFileError
+        A mask that does not fit, or a TIA image whose values or voxel size are refused.
+    """
+    region = None
+    if mask is not None:
+        if mask.data.shape != image.data.shape:
+            raise InputFileError(
+                mask.path, f"mask shape {mask.data.shape} differs from the TIA's {image.data.shape}"
+            )
+        region = mask.data != 0
+        if not region.any():
+            raise InputFileError(mask.path, "the mask has no non-zero voxel")
+    try:
+        result = voxel_dose(image.data, image.voxel_size_mm, nuclide=nuclide, method=method)  # type: ignore[arg-type]
+    except InvalidValueError as exc:  # the image's own numbers: name the file
+        if exc.parameter not in _IMAGE_VALUES:
+            raise
+        raise InputFileError(
+            image.path, f"{_IMAGE_VALUES[exc.parameter]} {exc.value}: expected {exc.accepted}"
+        ) from None
+    return result, region

@@ -51,8 +51,6 @@ MAX_CSV_LINES = 1000
 MAX_VOXELS = 2**23
 MAX_THRESHOLDS = 20
 CURVE_POINTS = 200
-# voxel_dose's parameters that come from the image file (as rairlab dose voxel names them).
-_IMAGE_VALUES = {"tia": "TIA", "voxel_size_mm": "voxel size"}
 
 T = TypeVar("T")
 
@@ -304,30 +302,14 @@ def _voxel(
     params: Params, tia: Path, mask: Path | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """``rairlab dose voxel`` on the uploaded images: statistics and the cumulative DVH."""
-    from rairlab.dosimetry import dose_statistics, dose_volume_histogram, voxel_dose
+    from rairlab.dosimetry import dose_statistics, dose_volume_histogram
+    from rairlab.dosimetry._voxel import image_dose
 
     method = params.choice("method", VOXEL_METHODS, "kernel")
     nuclide = params.text("voxel_nuclide", "I-131")
     v_gy = _thresholds(params)  # before the convolution, not after it
     image = _image(tia)
-    region = None
-    if mask is not None:
-        mask_img = _image(mask)
-        if mask_img.data.shape != image.data.shape:
-            raise InputFileError(
-                mask, f"mask shape {mask_img.data.shape} differs from the TIA's {image.data.shape}"
-            )
-        region = mask_img.data != 0
-        if not region.any():
-            raise InputFileError(mask, "the mask has no non-zero voxel")
-    try:
-        result = voxel_dose(image.data, image.voxel_size_mm, nuclide=nuclide, method=method)  # type: ignore[arg-type]
-    except InvalidValueError as exc:  # the image's own numbers: name the file
-        if exc.parameter not in _IMAGE_VALUES:
-            raise
-        raise InputFileError(
-            tia, f"{_IMAGE_VALUES[exc.parameter]} {exc.value}: expected {exc.accepted}"
-        ) from None
+    result, region = image_dose(image, None if mask is None else _image(mask), nuclide, method)
     stats = dose_statistics(result.dose_gy, region, v_thresholds_gy=v_gy)
     levels, volume = dose_volume_histogram(result.dose_gy, region)
     where = "mask" if mask is not None else "whole image"
