@@ -140,7 +140,7 @@ def test_dose_voxel_refuses_a_bad_out_before_computing(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _never(monkeypatch, "rairlab.cli._dose_voxel.load_nifti", "rairlab.cli._dose_voxel.voxel_dose")
+    _never(monkeypatch, "rairlab.cli._dose_voxel.load_nifti", "rairlab.cli._dose_voxel.image_dose")
     argv = ["dose", "voxel", str(tia), "--out", place(kind, ".nii.gz")]
     _refused(argv, tmp_path, "--out", capsys)
 
