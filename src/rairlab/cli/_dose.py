@@ -17,20 +17,19 @@ from rich.console import Console
 from rich.table import Table
 
 from rairlab._io import check_output_file, optional_import, write_bytes
+from rairlab.cli._dose_blood import blood
 from rairlab.cli._dose_voxel import voxel
-from rairlab.cli._output import JSON_OPTION, emit
+from rairlab.cli._output import JSON_OPTION, emit, shown
 from rairlab.dosimetry import (
     LIMITS,
     TAC_MODELS,
     LesionDose,
-    blood_dosimetry,
     lesion_dosimetry,
-    read_blood_measurements,
     read_measurements,
 )
 from rairlab.errors import InvalidValueError
 
-__all__ = ["app", "blood", "lesion"]
+__all__ = ["app", "lesion"]
 
 app = typer.Typer(
     help="Absorbed-dose estimates: lesion (sphere model), blood (EANM SOP), voxel maps. "
@@ -38,12 +37,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 app.command("voxel")(voxel)
-
-
-def _shown(out: dict[str, Any], key: str, spec: str) -> str:
-    """``out[key]`` formatted, or its note where it is not a finite number."""
-    value = float(out[key])
-    return format(value, spec) if math.isfinite(value) else f"none ({out[f'{key}_note']})"
 
 
 def _plot(result: LesionDose, path: Path) -> None:
@@ -147,59 +140,12 @@ def lesion(
             ("dose per GBq (Gy/GBq)", f"{result.dose_gy_per_gbq:.4g}"),
             (
                 f"activity for {result.target_gy:g} Gy (MBq)",
-                _shown(out, "activity_for_target_mbq", ".5g"),
+                shown(out, "activity_for_target_mbq", ".5g"),
             ),
             (f"meets criterion (≤ {result.max_activity_mbq:g} MBq)", str(result.eligible)),
         ]
         for k, v in rows:
             table.add_row(k, str(v))
-        console.print(table)
-
-    emit(out, as_json, render)
-
-
-def blood(
-    measurements: Path = typer.Option(
-        ...,
-        "--measurements",
-        help="CSV: time_h, blood_percent_ia_per_ml, whole_body_percent_ia (I-131). "
-        f"Times in {LIMITS.time_h.interval}, at least {LIMITS.time_step_h:g} h apart; "
-        "values 0-100 %IA, at least one > 0 per column.",
-    ),
-    weight_kg: float | None = typer.Option(
-        None,
-        "--weight-kg",
-        help=f"Body weight (kg), in {LIMITS.weight_kg.interval}; default 70 (assumption).",
-    ),
-    model: str = typer.Option("auto", "--model", help="auto, mono, biexp or trapezoid."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Blood dose per GBq (EANM SOP), maximum activity at 2 Gy and 48-h retention limits.
-
-    Research use only: not a treatment decision.
-    """
-    if model not in ("auto", "mono", "biexp", "trapezoid"):
-        raise InvalidValueError("--model", model, "auto, mono, biexp or trapezoid")
-    t, b, w = read_blood_measurements(measurements)
-    result = blood_dosimetry(t, b, w, weight_kg=weight_kg, model=model)
-    out = result.to_dict()
-
-    def render(console: Console) -> None:
-        table = Table(title="Blood dosimetry (EANM SOP, I-131)")
-        table.add_column("quantity")
-        table.add_column("value", justify="right")
-        table.add_row("blood dose (Gy/GBq)", f"{result.dose_gy_per_gbq:.4g}")
-        table.add_row(
-            "activity for 2 Gy to blood (MBq)", _shown(out, "max_activity_blood_mbq", ".5g")
-        )
-        table.add_row("retained at 48 h (fraction)", f"{result.retained_fraction_48h:.3g}")
-        table.add_row(
-            "48-h retention limit (MBq)", _shown(out, "max_activity_retention_mbq", ".5g")
-        )
-        table.add_row(
-            "48-h limit, lung metastases (MBq)",
-            _shown(out, "max_activity_retention_lung_mbq", ".5g"),
-        )
         console.print(table)
 
     emit(out, as_json, render)

@@ -25,6 +25,7 @@ __all__ = [
     "err_console",
     "non_finite_without_note",
     "progress_bar",
+    "shown",
     "to_jsonable",
 ]
 
@@ -214,3 +215,9 @@ def variant_help() -> str:
 
     names = ", ".join(v for v in list_variants() if v != "default")
     return f"Model variant option(s); repeat (default: the default model). One of: {names}."
+
+
+def shown(out: dict[str, Any], key: str, spec: str) -> str:
+    """``out[key]`` formatted, or its note where it is not a finite number."""
+    value = float(out[key])
+    return format(value, spec) if math.isfinite(value) else f"none ({out[f'{key}_note']})"
