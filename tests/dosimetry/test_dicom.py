@@ -67,6 +67,8 @@ def test_values_geometry_and_slice_order(tmp_path: Path) -> None:
     # data is (columns, rows, slices), rescaled
     np.testing.assert_allclose(img.data, np.swapaxes(stored * 0.5 - 3.0, 0, 1))
     assert img.voxel_size_mm == pytest.approx((COL_MM, ROW_MM, SLICE_MM))
+    assert img.spatial_unit == "mm"  # DICOM geometry is in mm by definition
+    assert img.unit_note is None
     # voxel (i = column, j = row, k = slice) -> world, as DICOM defines it
     for i, j, k in [(0, 0, 0), (4, 3, 5), (2, 1, 3)]:
         world = ORIGIN + i * COL_MM * ROW_DIR + j * ROW_MM * COL_DIR + k * SLICE_MM * NORMAL

@@ -64,14 +64,22 @@ def test_kernel_energy_balance_matches_the_reference_readme(
 
 
 def test_nearest_kernel_and_notes() -> None:
-    assert voxel_kernel(4.0).exact
-    k = voxel_kernel(3.1)
+    # Unit density (rairlab's one tissue density): the 1.04 g/cm³ kernel of edge L serves
+    # voxels of edge 1.04·L (same mass thickness), so 4.16 mm is exact and 4 mm is not.
+    k = voxel_kernel(4.16)
+    assert (k.voxel_size_mm, k.exact, k.requested_density_g_cm3) == (4.0, True, 1.0)
+    assert k.mass_ratio == pytest.approx(1.0 / 1.04**2, rel=1e-9)  # (ρ/ρk)², scaling theorem
+    four = voxel_kernel(4.0)
+    assert (four.voxel_size_mm, four.exact) == (3.9, False)
+    assert voxel_kernel(4.0, density_g_cm3=1.04).exact  # the kernel's own medium
+    k = voxel_kernel(3.25)
     assert k.voxel_size_mm == 3.0
     assert not k.exact
     assert "nearest" in k.note
+    assert "mass-equivalent to 3.12 mm" in k.note
     aniso = voxel_kernel([4.0, 4.0, 5.0])
     assert not aniso.exact
-    assert aniso.voxel_size_mm == 4.42
+    assert aniso.voxel_size_mm == 4.0
     assert voxel_kernel(100.0).voxel_size_mm == 9.28
 
 
@@ -80,31 +88,53 @@ def test_kernel_errors() -> None:
         load_kernel(3.3)
     with pytest.raises(InvalidValueError):
         voxel_kernel(-1.0)
+    with pytest.raises(InvalidValueError, match="density"):
+        voxel_kernel(4.0, density_g_cm3=0.0)
     with pytest.raises(UnknownNameError, match="voxel-kernel nuclide"):
         voxel_kernel(4.0, "I-124")
 
 
-def test_single_voxel_source_gives_the_kernel() -> None:
+def _full_kernel(octant: np.ndarray) -> np.ndarray:
+    """The symmetric kernel over offsets −(n−1)..(n−1) from its octant."""
+    idx = [np.abs(np.arange(-(n - 1), n)) for n in octant.shape]
+    return octant[np.ix_(*idx)]
+
+
+def test_single_voxel_source_gives_the_kernel_over_the_whole_image() -> None:
     tia = np.zeros((15, 15, 15))
     tia[7, 7, 7] = 2.0  # MBq·h
-    res = voxel_dose(tia, 4.0)
-    expected = 2.0 * MBQ_H * load_kernel(4.0).values
-    np.testing.assert_allclose(res.dose_gy[2:13, 2:13, 2:13], expected, rtol=1e-9, atol=1e-15)
-    outside = res.dose_gy.copy()
-    outside[2:13, 2:13, 2:13] = 0.0
-    assert np.abs(outside).max() < 1e-12
-    assert res.notes == ()
+    res = voxel_dose(tia, 4.16)
     assert res.kernel is not None
     assert res.kernel.exact
+    assert res.notes == ()
+    octant = res.kernel.dose_octant((15, 15, 15))
+    expected = 2.0 * MBQ_H * _full_kernel(octant)[7:22, 7:22, 7:22]
+    np.testing.assert_allclose(res.dose_gy, expected, rtol=1e-9, atol=1e-15)
+    # Inside ±5 voxels: the shipped cube at unit density, (1/1.04)² of its values, its
+    # electron share raised by the 2 % ICRP-107 correction (photons, 3+ voxels out, kept).
+    cube = 2.0 * MBQ_H * load_kernel(4.0).values / 1.04**2
+    inside = res.dose_gy[2:13, 2:13, 2:13]
+    np.testing.assert_allclose(inside, cube, rtol=0.03)
+    assert inside[5, 5, 5] > cube[5, 5, 5]  # the source voxel holds most electron energy
+    assert inside[10, 10, 10] == pytest.approx(cube[10, 10, 10], rel=1e-9)  # photons only
+    # Beyond the cube the photon tail: the corner 7 voxels away on each axis gets dose.
+    assert res.dose_gy[0, 0, 0] > 0.0
+    assert res.dose_gy[0, 0, 0] < res.dose_gy[2, 2, 2]
 
 
-def test_uniform_activity_centre_dose_is_tia_times_kernel_sum() -> None:
+def test_uniform_activity_centre_dose_is_tia_times_the_kernel_over_the_image() -> None:
     tia = np.full((21, 21, 21), 0.5)
-    res = voxel_dose(tia, 3.0)
-    assert res.dose_gy[10, 10, 10] == pytest.approx(0.5 * MBQ_H * load_kernel(3.0).total, rel=1e-9)
-    # At a face centre only the half of the kernel with sources inside the box counts.
-    half = load_kernel(3.0).values[5:, :, :].sum()
-    assert res.dose_gy[0, 10, 10] == pytest.approx(0.5 * MBQ_H * half, rel=1e-9)
+    res = voxel_dose(tia, 3.12)
+    assert res.kernel is not None
+    full = _full_kernel(res.kernel.dose_octant((21, 21, 21)))  # offsets −20..20
+    # tolerance 1e-9: the same sum, computed through the FFT
+    assert res.dose_gy[10, 10, 10] == pytest.approx(
+        0.5 * MBQ_H * full[10:31, 10:31, 10:31].sum(), rel=1e-9
+    )
+    # At a face centre only the sources inside the box count.
+    assert res.dose_gy[0, 10, 10] == pytest.approx(
+        0.5 * MBQ_H * full[20:41, 10:31, 10:31].sum(), rel=1e-9
+    )
 
 
 def test_local_deposition_closed_form() -> None:
@@ -115,6 +145,10 @@ def test_local_deposition_closed_form() -> None:
     expected = 10.0 * MBQ_H * get_nuclide("I-131").delta_np_gy_kg_per_bq_s / m_kg
     assert res.dose_gy[1, 2, 3] == pytest.approx(expected, rel=1e-12)
     assert res.dose_gy.sum() == pytest.approx(expected, rel=1e-12)
+    # The default density is rairlab's one tissue density, 1.00 g/cm³.
+    np.testing.assert_array_equal(
+        voxel_dose(tia, [2.0, 3.0, 4.0], method="local").dose_gy, res.dose_gy
+    )
     # Local deposition works for any nuclide with decay data.
     at = voxel_dose(tia, 2.0, nuclide="211At", method="local")
     assert at.nuclide == "At-211"
@@ -130,43 +164,31 @@ def test_batch_axis_matches_single_images() -> None:
 
 
 def test_inexact_kernel_is_reported() -> None:
-    res = voxel_dose(np.ones((6, 6, 6)), 3.1)
+    res = voxel_dose(np.ones((6, 6, 6)), 3.25)
     assert len(res.notes) == 1
-    assert "3.1" in res.notes[0]
+    assert "3.25" in res.notes[0]
     assert "mass ratio" in res.notes[0].replace("-", " ")
 
 
-@pytest.mark.parametrize("image_mm", [3.1, 2.9, 1.0, (3.0, 3.0, 3.3)])
-def test_inexact_kernel_keeps_the_dose_of_a_uniform_concentration(image_mm: object) -> None:
-    # A uniform activity concentration gives the same dose whatever the voxel size:
-    # the centre dose of a large uniform image is c · h_k³ · ΣS on the kernel's own grid.
-    # Without the voxel-mass rescaling it was off by (h_image / h_kernel)³ (10 % at 3.1 mm).
-    conc = 0.02  # MBq·h per mm³
-    size = np.broadcast_to(np.asarray(image_mm, dtype=float), (3,))
-    tia = np.full((21, 21, 21), conc * float(np.prod(size)))
-    res = voxel_dose(tia, image_mm)
-    k = res.kernel
-    assert k is not None
-    own = conc * k.voxel_size_mm**3 * MBQ_H * k.total
-    # tolerance 1e-9: the same sum, computed through the FFT
-    assert res.dose_gy[10, 10, 10] == pytest.approx(own, rel=1e-9)
-
-
 @pytest.mark.parametrize(
-    ("tia", "kwargs"),
+    "tia_kwargs",
     [
-        (np.ones((4, 4)), {}),
-        (-np.ones((4, 4, 4)), {}),
-        (np.full((4, 4, 4), np.nan), {}),
-        (np.ones((4, 4, 4)), {"method": "monte-carlo"}),
-        (np.ones((4, 4, 4)), {"voxel_size_mm": 0.0}),
-        (np.ones((4, 4, 4)), {"method": "local", "density_g_cm3": -1.0}),
+        {"method": "monte-carlo"},
+        {"voxel_size_mm": 0.0},
+        {"method": "local", "density_g_cm3": -1.0},
+        {"density_g_cm3": float("nan")},
     ],
 )
-def test_voxel_dose_rejects_bad_input(tia: np.ndarray, kwargs: dict) -> None:
-    args = {"voxel_size_mm": 4.0, **kwargs}
+def test_voxel_dose_rejects_bad_settings(tia_kwargs: dict) -> None:
+    args = {"voxel_size_mm": 4.0, **tia_kwargs}
     with pytest.raises(InvalidValueError):
-        voxel_dose(tia, **args)
+        voxel_dose(np.ones((4, 4, 4)), **args)
+
+
+@pytest.mark.parametrize("tia", [np.ones((4, 4)), -np.ones((4, 4, 4)), np.full((4, 4, 4), np.nan)])
+def test_voxel_dose_rejects_bad_images(tia: np.ndarray) -> None:
+    with pytest.raises(InvalidValueError):
+        voxel_dose(tia, 4.0)
 
 
 def test_dvh_and_statistics_closed_form() -> None:
@@ -203,6 +225,64 @@ def test_nifti_round_trip(tmp_path: Path) -> None:
     np.testing.assert_array_equal(img.data, data.astype(float))
     assert img.voxel_size_mm == (2.0, 3.0, 4.0)
     np.testing.assert_array_equal(img.affine, affine)
+    assert img.spatial_unit == "mm"  # save_nifti writes the unit
+    assert img.unit_note is None
+
+
+def _nifti_with_units(path: Path, zoom: float, code: int) -> Path:
+    """A 3x3x3 NIfTI of voxel edge `zoom` (in the file's unit) and xyzt_units `code`."""
+    import nibabel as nib
+
+    affine = np.diag([zoom, zoom, zoom, 1.0])
+    affine[:3, 3] = [-zoom, 2.0 * zoom, 0.5 * zoom]
+    img = nib.Nifti1Image(np.ones((3, 3, 3), np.float32), affine)
+    img.header["xyzt_units"] = code
+    nib.save(img, str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("code", "zoom", "unit"),
+    [
+        (2, 4.0, "mm"),
+        (1, 0.004, "meter"),
+        (3, 4000.0, "micron"),
+        (2 | 8, 4.0, "mm"),  # 8 = seconds in the time bits: ignored
+        (0, 4.0, "unknown"),
+    ],
+)
+def test_nifti_spatial_units_are_read_as_mm(
+    tmp_path: Path, code: int, zoom: float, unit: str
+) -> None:
+    img = load_nifti(_nifti_with_units(tmp_path / "u.nii", zoom, code))
+    assert img.spatial_unit == unit
+    np.testing.assert_allclose(img.voxel_size_mm, 4.0, rtol=1e-6)
+    expected = np.diag([4.0, 4.0, 4.0, 1.0])
+    expected[:3, 3] = [-4.0, 8.0, 2.0]
+    np.testing.assert_allclose(img.affine, expected, rtol=1e-6)
+    if unit == "unknown":
+        assert img.unit_note is not None
+        assert "read as mm" in img.unit_note
+    else:
+        assert img.unit_note is None
+
+
+def test_unknown_nifti_unit_is_a_note_of_the_dose(tmp_path: Path) -> None:
+    from rairlab.dosimetry._voxel import image_dose
+
+    img = load_nifti(_nifti_with_units(tmp_path / "unknown.nii", 4.0, 0))
+    result, _ = image_dose(img, None, "I-131", "local")
+    assert any("does not state its spatial unit" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("code", [4, 5, 6, 7])
+def test_nifti_spatial_unit_codes_outside_the_standard_are_refused(
+    tmp_path: Path, code: int
+) -> None:
+    path = _nifti_with_units(tmp_path / "bad.nii", 4.0, code)
+    with pytest.raises(InputFileError, match=rf"spatial unit code {code}.*0 \(unknown\)") as info:
+        load_nifti(path)
+    assert "3 (micron)" in str(info.value)
 
 
 def test_nifti_errors(tmp_path: Path) -> None:
@@ -243,7 +323,7 @@ def _app() -> typer.Typer:
 def images(tmp_path: Path) -> tuple[Path, Path]:
     tia = np.zeros((16, 16, 16))
     tia[6:10, 6:10, 6:10] = 1.0
-    affine = np.diag([4.0, 4.0, 4.0, 1.0])
+    affine = np.diag([4.16, 4.16, 4.16, 1.0])  # the 4 mm kernel's voxels at 1.00 g/cm³
     t = save_nifti(tmp_path / "tia.nii.gz", tia, affine)
     m = save_nifti(tmp_path / "mask.nii.gz", (tia > 0).astype(float), affine)
     return t, m
@@ -258,13 +338,15 @@ def test_cli_voxel_json_and_dose_file(images: tuple[Path, Path], tmp_path: Path)
     result = CliRunner().invoke(_app(), args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    expected = voxel_dose(load_nifti(tia).data, 4.0)
+    image = load_nifti(tia)
+    expected = voxel_dose(image.data, image.voxel_size_mm)
     inside = load_nifti(mask).data > 0
     assert data["statistics_gy"]["n_voxels"] == 64
     assert data["statistics_gy"]["mean"] == pytest.approx(
         float(expected.dose_gy[inside].mean()), rel=1e-6
     )
     assert data["kernel_exact"] is True
+    assert data["notes"] == []  # save_nifti states mm, so no unit note
     assert "notice" in data
     np.testing.assert_allclose(load_nifti(out).data, expected.dose_gy, rtol=1e-6)
 

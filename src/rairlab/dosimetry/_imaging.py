@@ -1,7 +1,19 @@
 """Reading and writing 3-D images (NIfTI via nibabel; DICOM series via pydicom, optional).
 
+Geometry is always in millimetres. A NIfTI header states its spatial unit in
+``xyzt_units`` (the low three bits: 0 unknown, 1 metre, 2 mm, 3 micron; NIfTI-1
+standard, ``nifti1.h``); `load_nifti` converts the voxel size and the affine to mm,
+reads "unknown" as mm and records that it
+did in `Image3D.spatial_unit`, and refuses any other code. `save_nifti` writes mm.
+
 Both backends are optional: nibabel comes with the ``imaging`` extra, pydicom with
 the ``dicom`` extra; a missing one raises `MissingExtraError` naming the extra.
+
+References
+----------
+Cox RW, Ashburner J, Breman H, et al. A (sort of) new image data format standard:
+NIfTI-1. NeuroImaging Informatics Technology Initiative, 2004
+(https://nifti.nimh.nih.gov/nifti-1, header nifti1.h: NIFTI_UNITS_*).
 """
 
 from __future__ import annotations
@@ -34,23 +46,74 @@ class Image3D:
         4×4 voxel-to-world matrix (mm).
     path
         Where it was read from.
+    spatial_unit
+        The unit the file declared: ``"mm"`` (also for DICOM), ``"meter"``,
+        ``"micron"`` (both converted to mm), or ``"unknown"`` (read as mm).
     """
 
     data: NDArray[np.float64] = field(repr=False)
     voxel_size_mm: tuple[float, float, float]
     affine: NDArray[np.float64] = field(repr=False)
     path: str = ""
+    spatial_unit: str = "mm"
+
+    @property
+    def unit_note(self) -> str | None:
+        """A sentence to report when the file did not say its unit, else ``None``."""
+        if self.spatial_unit != "unknown":
+            return None
+        return (
+            f"{Path(self.path).name or 'The image'} does not state its spatial unit "
+            "(NIfTI xyzt_units 0); its voxel size was read as mm."
+        )
+
+
+#: NIfTI-1 spatial unit codes (nifti1.h NIFTI_UNITS_*) and their length in mm.
+_NIFTI_SPATIAL_UNITS: dict[int, tuple[str, float]] = {
+    0: ("unknown", 1.0),
+    1: ("meter", 1000.0),
+    2: ("mm", 1.0),
+    3: ("micron", 1e-3),
+}
+
+
+def _spatial_unit(header: object, path: Path) -> tuple[str, float]:
+    """The header's spatial unit and its length in mm; a code outside 0-3 is refused."""
+    try:
+        code = int(header["xyzt_units"]) & 0x07  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):  # a header without the field: no unit given
+        code = 0
+    if code not in _NIFTI_SPATIAL_UNITS:
+        accepted = ", ".join(f"{c} ({u})" for c, (u, _) in _NIFTI_SPATIAL_UNITS.items())
+        raise InputFileError(
+            path, f"spatial unit code {code} in the header's xyzt_units: expected {accepted}"
+        )
+    return _NIFTI_SPATIAL_UNITS[code]
 
 
 def load_nifti(path: str | os.PathLike[str]) -> Image3D:
-    """Read a 3-D NIfTI image (``.nii`` or ``.nii.gz``).
+    """Read a 3-D NIfTI image (``.nii`` or ``.nii.gz``), its geometry in mm.
+
+    The voxel size and the affine are converted from the header's spatial unit
+    (``xyzt_units``: metre, mm or micron); a header that gives none is read as mm
+    and says so in ``spatial_unit`` (``"unknown"``) and `Image3D.unit_note`.
 
     Raises
     ------
     InputFileError
-        Missing or unreadable file, or not a 3-D image (a trailing axis of length 1 is dropped).
+        Missing or unreadable file, not a 3-D image (a trailing axis of length 1 is
+        dropped), a spatial unit code other than 0-3, or a voxel size that is not positive.
     MissingExtraError
         If nibabel is not installed (``pip install 'rairlab[imaging]'``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> p = save_nifti(folder / "t.nii", np.ones((2, 2, 2)), np.diag([4.0, 4.0, 4.0, 1.0]))
+    >>> img = load_nifti(p)
+    >>> img.voxel_size_mm, img.spatial_unit
+    ((4.0, 4.0, 4.0), 'mm')
     """
     nib = optional_import("nibabel", "imaging")
     p = Path(path)
@@ -66,18 +129,25 @@ def load_nifti(path: str | os.PathLike[str]) -> Image3D:
         data = data[..., 0]
     if data.ndim != 3:
         raise InputFileError(p, f"expected a 3-D image, got shape {data.shape}")
-    size = tuple(float(z) for z in zooms[:3])
+    unit, mm = _spatial_unit(img.header, p)
+    size = tuple(float(z) * mm for z in zooms[:3])
     if any(not np.isfinite(s) or s <= 0 for s in size):
         raise InputFileError(p, f"voxel size {size} mm is not positive")
-    return Image3D(data, (size[0], size[1], size[2]), np.asarray(img.affine, float), str(p))
+    affine = np.asarray(img.affine, float).copy()
+    affine[:3, :] *= mm  # rotation-zoom columns and translation, to mm
+    return Image3D(data, (size[0], size[1], size[2]), affine, str(p), unit)
 
 
 def save_nifti(
     path: str | os.PathLike[str], data: NDArray[np.floating], affine: NDArray[np.floating]
 ) -> Path:
-    """Write `data` as a float32 NIfTI image atomically (gzip-compressed for ``.gz``)."""
+    """Write `data` as a float32 NIfTI image atomically (gzip-compressed for ``.gz``).
+
+    The affine is in mm, and the header says so (``xyzt_units``: mm).
+    """
     nib = optional_import("nibabel", "imaging")
     img = nib.Nifti1Image(np.asarray(data, dtype=np.float32), np.asarray(affine, float))
+    img.header.set_xyzt_units("mm")
     raw = img.to_bytes()
     p = Path(path)
     if p.suffix == ".gz":

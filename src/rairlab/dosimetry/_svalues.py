@@ -81,6 +81,21 @@ class AbsorbedFractions(NamedTuple):
     photon: NDArray[np.float64]
 
 
+def tissue_density_g_cm3() -> float:
+    """The one tissue density of rairlab's sphere, voxel and lesion routes (g/cm³ = g/mL).
+
+    ``unit_density_g_cm3`` of ``data/assumptions/sphere_model.yaml``, with its rationale.
+    A lesion given by volume has mass volume × this density, and gets the S-value
+    of the sphere it fills; the voxel kernels are scaled to it.
+
+    Examples
+    --------
+    >>> tissue_density_g_cm3()
+    1.0
+    """
+    return assumption("unit_density_g_cm3")
+
+
 def _gauss(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Gauss-Legendre nodes and weights on [0, 1]."""
     x, w = np.polynomial.legendre.leggauss(n)

@@ -3,13 +3,21 @@
 Two methods turn a time-integrated activity (TIA) image in MBq·h per voxel into
 absorbed dose in Gy:
 
-* ``"kernel"``: FFT convolution of the TIA with a voxel S-value kernel
-  (``D = Ã ⊛ S``, Bolch et al. 1999, MIRD Pamphlet 17); where no kernel of the
-  image's voxel size is shipped, the nearest one is scaled by the voxel-mass
-  ratio ``h_k³ / (h_x h_y h_z)`` so that the energy absorbed per decay is kept;
+* ``"kernel"``: convolution of the TIA with a voxel S-value kernel (``D = Ã ⊛ S``,
+  Bolch et al. 1999, MIRD Pamphlet No. 17) that covers the whole image: the
+  Lanconelli et al. (2012) Monte Carlo cube within ±5 voxels, converted to the
+  tissue density by the density-scaling theorem, and the nuclide's photon point
+  kernel (rairlab's photon Monte Carlo in water) averaged over each voxel pair
+  beyond (`rairlab.dosimetry._kernels`). The convolution is linear (no wrap-around):
+  the image is zero-padded to an even FFT length ``N ≥ 2n − 1`` per axis, and the
+  even kernel's spectrum is the type-I discrete cosine transform of its octant.
+  The medium is unbounded tissue of one density (no body outline, no lungs or bone);
 * ``"local"``: local energy deposition, the non-penetrating energy of each decay
   absorbed in its own voxel (``D = Ã·Δnp / m_voxel``); penetrating photons ignored.
 
+Both use rairlab's one tissue density (``unit_density_g_cm3`` in
+``data/assumptions/sphere_model.yaml``, 1.00 g/cm³) unless told otherwise, the
+density of the sphere S-values, so that a voxel's mass is its volume times it.
 Images may carry leading batch axes (``(..., nx, ny, nz)``, e.g. one TIA map per
 virtual patient of equal grid); the convolution runs over the last three axes.
 
@@ -18,19 +26,24 @@ References
 Bolch WE, Bouchet LG, Robertson JS, et al. MIRD Pamphlet No. 17: the dosimetry of
 nonuniform activity distributions — radionuclide S values at the voxel level.
 J Nucl Med 1999;40(1):11S-36S.
+Lanconelli N, et al. A free database of radionuclide voxel S values for the dosimetry
+of nonuniform activity distributions. Phys Med Biol 2012;57:517-533.
+doi:10.1088/0031-9155/57/2/517
+Berger MJ. Energy deposition in water by photons from point isotropic sources. MIRD
+Pamphlet No. 2. J Nucl Med 1968;9(Suppl 1):15-25 (the photon point kernel).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft as sp_fft
 
-from rairlab.dosimetry._kernels import VoxelKernel, voxel_kernel
+from rairlab.dosimetry._kernels import VoxelKernel, tissue_density_g_cm3, voxel_kernel
 from rairlab.dosimetry._limits import LIMITS, max_tia_mbq_h
 from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
 from rairlab.dosimetry._units import BQ_S_PER_MBQ_H
@@ -102,18 +115,38 @@ def _check_tia(tia: ArrayLike, nuc: Nuclide) -> NDArray[np.float64]:
     return arr
 
 
-def _convolve_same(image: NDArray[np.float64], kernel: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Linear convolution over the last three axes, cropped to the image ('same')."""
+def _even_fft_length(n: int) -> int:
+    """The smallest fast FFT length that is even and at least ``2n − 1``."""
+    length = sp_fft.next_fast_len(2 * n - 1, real=True)
+    while length % 2:
+        length = sp_fft.next_fast_len(length + 1, real=True)
+    return int(length)
+
+
+def _convolve_octant(
+    image: NDArray[np.float64], octant: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Linear convolution over the last three axes with an even kernel, cropped to the image.
+
+    `octant` holds the kernel at offsets ``0..n−1`` per axis (``K[±i, ±j, ±k]``). On a
+    circular grid of even length ``N ≥ 2n − 1`` per axis every offset the image needs
+    has its own place, so the circular convolution equals the linear one there. The
+    kernel's spectrum is real: the type-I DCT of its octant zero-padded to ``N/2 + 1``.
+    """
     axes = (-3, -2, -1)
     shape_img = image.shape[-3:]
-    full = [s + k - 1 for s, k in zip(shape_img, kernel.shape, strict=True)]
-    fshape = [sp_fft.next_fast_len(n, real=True) for n in full]
+    fshape = [_even_fft_length(n) for n in shape_img]
+    half = tuple(n // 2 + 1 for n in fshape)
+    padded = np.zeros(half)
+    padded[: octant.shape[0], : octant.shape[1], : octant.shape[2]] = octant
+    spectrum = sp_fft.dctn(padded, type=1, workers=-1)
+    # Full-length axes: frequency q holds the value of min(q, N - q).
+    ix, iy = (np.minimum(np.arange(n), n - np.arange(n)) for n in fshape[:2])
+    spectrum = spectrum[np.ix_(ix, iy, np.arange(half[2]))]
     f_img = sp_fft.rfftn(image, fshape, axes=axes, workers=-1)
-    f_ker = sp_fft.rfftn(kernel, fshape, axes=(0, 1, 2), workers=-1)
-    out = sp_fft.irfftn(f_img * f_ker, fshape, axes=axes, workers=-1)
-    start = [(k - 1) // 2 for k in kernel.shape]
-    sl = tuple(slice(s, s + n) for s, n in zip(start, shape_img, strict=True))
-    return np.asarray(out[(..., *sl)])
+    f_img *= spectrum
+    out = sp_fft.irfftn(f_img, fshape, axes=axes, workers=-1)
+    return np.asarray(out[..., : shape_img[0], : shape_img[1], : shape_img[2]])
 
 
 def voxel_dose(
@@ -137,10 +170,12 @@ def voxel_dose(
     nuclide
         The nuclide; the ``"kernel"`` method needs a shipped kernel (I-131).
     method
-        ``"kernel"`` (FFT convolution with the nearest shipped kernel) or ``"local"``.
+        ``"kernel"`` (convolution with the kernel of the nearest shipped voxel size and
+        the photon tail over the whole image) or ``"local"``.
     density_g_cm3
-        Tissue density for ``"local"`` (voxel mass); defaults to the kernel medium's
-        density (soft tissue, 1.04 g/cm³, Lanconelli et al. 2012). Ignored by ``"kernel"``.
+        Tissue density for both methods (voxel mass; the kernel's density scaling);
+        rairlab's one tissue density, 1.00 g/cm³ (``unit_density_g_cm3``, the density of
+        the sphere S-values), if omitted.
 
     Returns
     -------
@@ -157,9 +192,12 @@ def voxel_dose(
 
     Examples
     --------
-    >>> tia = np.zeros((9, 9, 9)); tia[4, 4, 4] = 1.0
-    >>> res = voxel_dose(tia, 4.0)
-    >>> bool(np.isclose(res.dose_gy[4, 4, 4], 3.6e9 * res.kernel.values[5, 5, 5]))
+    >>> tia = np.zeros((9, 9, 9)); tia[4, 4, 4] = 1.0  # MBq·h
+    >>> res = voxel_dose(tia, 4.16)
+    >>> octant = res.kernel.dose_octant((9, 9, 9))
+    >>> bool(np.isclose(res.dose_gy[4, 4, 4], 3.6e9 * octant[0, 0, 0]))
+    True
+    >>> bool(np.isclose(res.dose_gy[0, 0, 0], 3.6e9 * octant[4, 4, 4]))  # 4 voxels out each way
     True
     """
     nuc = get_nuclide(nuclide)
@@ -177,20 +215,19 @@ def voxel_dose(
             f"voxel edges in {LIMITS.voxel_size_mm.interval} ({LIMITS.voxel_size_mm.why})",
         )
     size_t = (float(size[0]), float(size[1]), float(size[2]))
+    if density_g_cm3 is None:
+        density_g_cm3 = tissue_density_g_cm3()
+    if not np.isfinite(density_g_cm3) or density_g_cm3 <= 0:
+        raise InvalidValueError("density_g_cm3", density_g_cm3, "a positive density")
     if method == "kernel":
-        kern = voxel_kernel(size, nuc.name)
-        # A kernel of another voxel size is scaled by the voxel-mass ratio, so that
-        # the energy absorbed per decay (Σ S·m) is the kernel's own (1 for a size match).
-        dose = (BQ_S_PER_MBQ_H * kern.mass_ratio) * _convolve_same(tia, kern.values)
+        kern = voxel_kernel(size, nuc.name, density_g_cm3)
+        octant = kern.dose_octant((tia.shape[-3], tia.shape[-2], tia.shape[-1]))
+        dose = BQ_S_PER_MBQ_H * _convolve_octant(tia, octant)
         # FFT round-off can leave tiny negatives where the dose is ~0.
         np.maximum(dose, 0.0, out=dose)
         notes = () if kern.exact else (kern.note,)
         return VoxelDose(dose, "kernel", nuc.name, size_t, kern, notes)
     if method == "local":
-        if density_g_cm3 is None:
-            density_g_cm3 = voxel_kernel(4.0).density_g_cm3
-        if not np.isfinite(density_g_cm3) or density_g_cm3 <= 0:
-            raise InvalidValueError("density_g_cm3", density_g_cm3, "a positive density")
         mass_kg = float(np.prod(size)) * 1e-3 * density_g_cm3 * 1e-3  # mm³ → cm³ → g → kg
         dose = tia * (BQ_S_PER_MBQ_H * nuc.delta_np_gy_kg_per_bq_s / mass_kg)
         note = "Local deposition: non-penetrating energy absorbed in its voxel, photons ignored."
@@ -338,6 +375,7 @@ def image_dose(
 
     The mask must have the image's shape and at least one non-zero voxel; a bad
     number read from the image (a TIA or voxel size) is an error naming the file.
+    An image whose file did not state its spatial unit (read as mm) gets a note.
 
     Raises
     ------
@@ -361,4 +399,7 @@ def image_dose(
         raise InputFileError(
             image.path, f"{_IMAGE_VALUES[exc.parameter]} {exc.value}: expected {exc.accepted}"
         ) from None
+    unit_note = getattr(image, "unit_note", None)
+    if unit_note:
+        result = replace(result, notes=(*result.notes, unit_note))
     return result, region
