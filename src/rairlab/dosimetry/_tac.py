@@ -18,10 +18,23 @@ Fits are weighted least squares with a constant relative error
 (``scipy.optimize.curve_fit``, bounds, ``absolute_sigma=False``); parameter
 standard errors come from the covariance matrix (``nan`` for a parameter the
 data do not determine, e.g. an uptake rate far faster than the first sample),
-and the time-integrated activity's by first-order propagation. ``auto`` picks
-the parametric model of least AICc, ``n ln(RSS/n) + 2K + 2K(K+1)/(n−K−1)``
-with ``K`` the number of model parameters; a model is eligible only where
-``n > K + 1``.
+and the time-integrated activity's by first-order propagation. The
+mono-exponential is fitted with the active-set ``dogbox`` method: a biological
+rate on its bound (μ₁ = 0, clearance by physical decay only) is then reached
+exactly, where the interior-point ``trf`` stopped up to ~10⁻⁵ short in the
+integral.
+
+``auto`` picks the parametric model of least corrected Akaike criterion
+(Glatting et al. 2007)::
+
+    AICc = N ln(WRSS/N) + 2K + 2K(K+1)/(N − K − 1),   K = p + 1,
+
+with ``N`` points, ``WRSS`` the weighted residual sum of squares and ``K`` the
+``p`` fitted parameters plus one for the residual variance, which the fit
+estimates too (``dosimetry/data/glatting2007/aicc.yaml``). AICc exists only
+where ``N > K + 1``: a mono-exponential needs 5 points, ``bi`` 6, ``biexp`` 7.
+Where it exists for no candidate, ``auto`` takes the simplest candidate with
+``N = K + 1`` (the mono-exponential on 4 points), else the trapezoid.
 
 References
 ----------
@@ -41,10 +54,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import OptimizeWarning, curve_fit
 
+from rairlab._cited import CitedTable, load_cited
 from rairlab.dosimetry._limits import LIMITS
 from rairlab.errors import InvalidValueError
 
-__all__ = ["MODELS", "TacAnalysis", "TacFit", "fit_tac", "redecay"]
+__all__ = ["MODELS", "TacAnalysis", "TacFit", "aicc", "aicc_convention", "fit_tac", "redecay"]
 
 MODELS = ("mono", "bi", "biexp", "trapezoid")
 _PARAMETRIC = ("mono", "bi", "biexp")
@@ -58,6 +72,52 @@ Array = NDArray[np.float64]
 # Singular values of the relative-sensitivity Jacobian below this fraction of the
 # largest mark a direction the data do not determine (numerical tolerance).
 _RANK_RTOL = 1e-6
+
+
+def aicc_convention() -> CitedTable:
+    """The cited AICc convention: ``K`` counts the variance too (Glatting et al. 2007).
+
+    Examples
+    --------
+    >>> aicc_convention().value("variance_parameters")
+    1.0
+    """
+    return load_cited("rairlab.dosimetry", "data/glatting2007/aicc.yaml")
+
+
+def _k(n_params: int) -> int:
+    """``K`` of the AICc: the fitted parameters plus the estimated variance."""
+    return n_params + int(aicc_convention().value("variance_parameters"))
+
+
+def aicc(wrss: float, n_points: int, n_params: int) -> float:
+    """Corrected Akaike criterion of a weighted least-squares fit; ``nan`` where undefined.
+
+    ``N ln(WRSS/N) + 2K + 2K(K+1)/(N − K − 1)`` with ``K = n_params + 1`` (the residual
+    variance is estimated too), defined only for ``N > K + 1``. A WRSS below
+    ``10⁻¹² N`` (an exact fit) is taken as ``10⁻¹² N`` so that the logarithm is finite.
+
+    Parameters
+    ----------
+    wrss
+        Weighted residual sum of squares.
+    n_points
+        Number of data points ``N``.
+    n_params
+        Number of fitted model parameters ``p`` (2 for ``mono``).
+
+    Examples
+    --------
+    >>> round(aicc(0.02, 5, 2), 6)  # K = 3: 5 ln(0.004) + 6 + 24/1
+    2.392695
+    >>> aicc(0.02, 4, 2)  # N = K + 1: undefined
+    nan
+    """
+    k = _k(n_params)
+    if n_points <= k + 1:
+        return math.nan
+    floor = max(wrss, 1e-12 * n_points)
+    return n_points * math.log(floor / n_points) + 2 * k + 2 * k * (k + 1) / (n_points - k - 1)
 
 
 def _curve(model: str, lam_p: float) -> Callable[..., Array]:
@@ -124,6 +184,9 @@ class TacFit:
         Weighted residual sum of squares.
     half_life_h
         Physical half-life used (h).
+    covariance
+        Covariance matrix of `params` in their order (empty for the trapezoid); entries
+        may be ``nan`` or ``inf`` where the data do not determine a parameter.
     """
 
     model: str
@@ -137,6 +200,7 @@ class TacFit:
     times_h: tuple[float, ...] = field(repr=False, default=())
     values: tuple[float, ...] = field(repr=False, default=())
     start_at_zero: bool = field(repr=False, default=True)
+    covariance: tuple[tuple[float, ...], ...] = field(repr=False, default=())
 
     def evaluate(self, times_h: ArrayLike) -> Array:
         """The fitted fraction of the administered activity at `times_h`."""
@@ -185,7 +249,8 @@ class TacFit:
             out["aicc_note"] = (
                 "not defined for the trapezoid (no fitted parameters)"
                 if trapezoid
-                else f"needs more than {_N_PARAMS[self.model] + 1} points"
+                else f"needs more than {_k(_N_PARAMS[self.model]) + 1} points (K = "
+                f"{_k(_N_PARAMS[self.model])}: the parameters plus the variance)"
             )
         return out
 
@@ -194,12 +259,15 @@ class TacFit:
 class TacAnalysis:
     """Every model that could be fitted, and the one chosen.
 
-    ``fits`` maps model name to :class:`TacFit`; ``chosen`` names the one used.
+    ``fits`` maps model name to :class:`TacFit`; ``chosen`` names the one used and
+    ``rule`` says why (``"requested"``, ``"least AICc"``, ``"fewest parameters, no
+    AICc defined"`` or ``"trapezoid: no parametric fit with N ≥ K + 1"``).
     """
 
     chosen: str
     fits: dict[str, TacFit]
     skipped: dict[str, str]
+    rule: str = "requested"
 
     @property
     def best(self) -> TacFit:
@@ -231,6 +299,13 @@ def _starts(model: str, t: Array, y: Array, lam_p: float) -> list[list[float]]:
         return [[2.0 * ymax, mu0, k] for k in ks]
     k_fast = [1.0 / max(float(t[1]), 1e-3), 10.0 / max(float(t[-1]), 1e-3)]
     return [[0.5 * ymax, ymax, mu0 * 0.5, k] for k in k_fast]  # (a, c = a + b, mu1, k)
+
+
+# The mono-exponential's rate often sits on its bound (μ₁ = 0: no biological clearance);
+# the active-set dogbox lands on it, where trf's interior steps stop short of it.
+_METHOD: dict[str, dict[str, object]] = {
+    "mono": {"method": "dogbox", "xtol": 1e-12, "ftol": 1e-12, "gtol": 1e-12}
+}
 
 
 def _bounds(model: str) -> tuple[list[float], list[float]]:
@@ -282,7 +357,14 @@ def _fit_parametric(model: str, t: Array, y: Array, half_life_h: float) -> TacFi
             warnings.simplefilter("ignore", RuntimeWarning)
             try:
                 p, cov = curve_fit(
-                    f, t, y, p0=p0, sigma=sigma, bounds=_bounds(model), max_nfev=20000
+                    f,
+                    t,
+                    y,
+                    p0=p0,
+                    sigma=sigma,
+                    bounds=_bounds(model),
+                    max_nfev=20000,
+                    **_METHOD.get(model, {}),
                 )
             except (RuntimeError, ValueError, np.linalg.LinAlgError):
                 continue
@@ -327,21 +409,16 @@ def _fit_parametric(model: str, t: Array, y: Array, half_life_h: float) -> TacFi
     if not math.isfinite(var):
         var = math.nan
     sd = np.where(lost, np.nan, sd)
-    rss_floor = max(rss, 1e-12 * n)
-    aicc = (
-        n * math.log(rss_floor / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
-        if n > k + 1
-        else math.nan
-    )
     return TacFit(
         model=model,
         params={nm: float(v) for nm, v in zip(names, p, strict=True)},
         params_sd={nm: float(v) for nm, v in zip(names, sd, strict=True)},
         tia_h=tia,
         tia_sd_h=math.sqrt(var) if var >= 0 else math.nan,
-        aicc=aicc,
+        aicc=aicc(rss, n, k),
         rss=rss,
         half_life_h=half_life_h,
+        covariance=tuple(tuple(float(v) for v in row) for row in cov),
     )
 
 
@@ -412,8 +489,9 @@ def fit_tac(
     half_life_h
         Physical half-life of the nuclide the data are for (h).
     model
-        ``"auto"`` (least AICc among `candidates` that can be fitted), or one
-        of ``"mono"``, ``"bi"``, ``"biexp"``, ``"trapezoid"``.
+        ``"auto"`` (least AICc among `candidates` that can be fitted; see the
+        module docstring for the convention and the fallbacks), or one of
+        ``"mono"``, ``"bi"``, ``"biexp"``, ``"trapezoid"``.
     candidates
         The parametric models ``auto`` considers (``"bi"`` suits lesions with
         an uptake phase, ``"biexp"`` whole-body or blood clearance).
@@ -465,9 +543,24 @@ def fit_tac(
         raise InvalidValueError("--model", model, f"a model that fits ({skipped[model]})")
     if model != "auto":
         return TacAnalysis(chosen=model, fits=fits, skipped=skipped)
-    eligible = {m: f.aicc for m, f in fits.items() if m != "trapezoid" and math.isfinite(f.aicc)}
-    chosen = min(eligible, key=lambda m: eligible[m]) if eligible else "trapezoid"
-    return TacAnalysis(chosen=chosen, fits=fits, skipped=skipped)
+    chosen, rule = _select(t.size, {m: f for m, f in fits.items() if m != "trapezoid"})
+    return TacAnalysis(chosen=chosen, fits=fits, skipped=skipped, rule=rule)
+
+
+def _select(n_points: int, fits: dict[str, TacFit]) -> tuple[str, str]:
+    """The parametric fit of least AICc; else the simplest with ``N = K + 1``; else trapezoid.
+
+    `fits` holds the parametric fits in the candidates' order (ties keep the first).
+    """
+    eligible = {m: f.aicc for m, f in fits.items() if math.isfinite(f.aicc)}
+    if eligible:
+        return min(eligible, key=lambda m: eligible[m]), "least AICc"
+    above = int(aicc_convention().value("fallback_points_above_k"))
+    at_boundary = [m for m in fits if n_points - _k(_N_PARAMS[m]) == above]
+    if at_boundary:
+        simplest = min(at_boundary, key=lambda m: _N_PARAMS[m])
+        return simplest, "fewest parameters, no AICc defined"
+    return "trapezoid", "trapezoid: no parametric fit with N ≥ K + 1"
 
 
 def redecay(
