@@ -12,7 +12,7 @@ with the geometry functions, ``g_P(r) = g_L(r) · [G_L(r)/G_L(r₀)] · (r/r₀)
 with ``G_L(r, 90°) = 2 arctan(L / 2r) / (L r)`` (TG-43U1 eq. 4 and 11). Both
 tables are interpolated linearly; ``φ_an`` is tabulated for 0.5–5 cm only and
 takes its nearest tabulated value outside that range. The seed data live in
-``radiobiology/data/tg43u1/``.
+``dosimetry/data/tg43u1/``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ SEED_MODELS = {"6711": "data/tg43u1/i125_model6711.yaml"}
 def _seed(model: str) -> CitedTable:
     if model not in SEED_MODELS:
         raise UnknownNameError("seed model", model, SEED_MODELS)
-    return load_cited("rairlab.radiobiology", SEED_MODELS[model])
+    return load_cited("rairlab.dosimetry", SEED_MODELS[model])
 
 
 def _geometry_line(r: NDArray[np.float64], length: float) -> NDArray[np.float64]:

@@ -1,4 +1,4 @@
-"""Radiobiology of internal emitters: BED and EQD2 for decaying sources, TCP, alpha RBE, TG-43.
+"""Radiobiology of internal emitters: BED and EQD2 for decaying sources, TCP, alpha RBE.
 
 Inputs are absorbed doses from :mod:`rairlab.dosimetry`; parameters with their
 citations are in ``radiobiology/data/parameters.yaml`` (see
@@ -10,10 +10,8 @@ from rairlab._cited import CitedTable, load_cited
 from rairlab.radiobiology._alpha import alpha_bed, default_rbe_alpha
 from rairlab.radiobiology._lq import bed_decaying, eqd2, lea_catcheside_g
 from rairlab.radiobiology._tcp import clonogen_number, tcp_poisson
-from rairlab.radiobiology._tg43 import SEED_MODELS, seed_dose_rate, seed_total_dose
 
 __all__ = [
-    "SEED_MODELS",
     "alpha_bed",
     "bed_decaying",
     "clonogen_number",
@@ -21,8 +19,6 @@ __all__ = [
     "eqd2",
     "lea_catcheside_g",
     "parameters",
-    "seed_dose_rate",
-    "seed_total_dose",
     "tcp_poisson",
 ]
 
