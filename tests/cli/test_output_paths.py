@@ -153,7 +153,11 @@ def test_dose_lesion_refuses_a_bad_plot_before_computing(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _never(monkeypatch, "rairlab.cli._dose.read_measurements", "rairlab.cli._dose.lesion_dosimetry")
+    _never(
+        monkeypatch,
+        "rairlab.cli._dose_lesion.read_lesion_table",
+        "rairlab.cli._dose_lesion.lesion_study",
+    )
     argv = ["dose", "lesion", "--nuclide", "I-124", "--measurements", str(LESION_CSV),
             "--mass-g", "2", "--administered-mbq", "74", "--plot", place(kind, ".png")]  # fmt: skip
     _refused(argv, tmp_path, "--plot", capsys)
@@ -222,7 +226,8 @@ def test_calibrate_and_demo_refuse_a_bad_run_directory(
         (["dose", "voxel", "{tmp}/tia.nii.gz", "--out", "{tmp}/dose.nii.gz"],
          ["rairlab.cli._dose_voxel.load_nifti"]),
         (["dose", "lesion", "--nuclide", "I-124", "--measurements", str(LESION_CSV),
-          "--mass-g", "2", "--plot", "{tmp}/fit.png"], ["rairlab.cli._dose.read_measurements"]),
+          "--mass-g", "2", "--plot", "{tmp}/fit.png"],
+         ["rairlab.cli._dose_lesion.read_lesion_table"]),
         (["trial", "run", str(SPEC), "--out", "{tmp}/run"], ["rairlab.cohort.load_trial_spec"]),
         (["trial", "plot", "{tmp}/run", "-o", "{tmp}/fig.svg"], ["rairlab.cohort.RunDir"]),
         (["calibrate", "--out", "{tmp}/run"], ["rairlab.calibration.calibrate"]),

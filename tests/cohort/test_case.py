@@ -20,7 +20,7 @@ from rairlab.cli._output import non_finite_without_note
 from rairlab.cohort import CaseLesion, TumourCase, evaluate_case, load_case, parse_case
 from rairlab.cohort._case import Interval, _virtual_patients
 from rairlab.cohort._case_report import case_report_html, dose_figure_svg
-from rairlab.cohort._case_spec import _density_g_per_ml
+from rairlab.dosimetry import tissue_density_g_cm3
 from rairlab.errors import InputFileError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,23 +96,18 @@ def test_inputs_are_canonical_and_unnamed_lesions_are_numbered() -> None:
 def test_volume_becomes_mass_with_the_density_of_the_data_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import rairlab.dosimetry._data as dosimetry_data
+    import rairlab.dosimetry._svalues as dosimetry_svalues
 
     records = yaml.safe_load(
         (ROOT / "src/rairlab/dosimetry/data/assumptions/sphere_model.yaml").read_text()
     )
     density = next(r["value"] for r in records if r["name"] == "unit_density_g_cm3")
     assert CaseLesion(volume_ml=4.0).mass == pytest.approx(4.0 * density, rel=1e-12)
-    # the density is read through the loader, not written in the code
-    _density_g_per_ml.cache_clear()
+    # the density is the dosimetry's one, read through its loader, not written in the code
     monkeypatch.setattr(
-        dosimetry_data, "assumption", lambda name: {"unit_density_g_cm3": 1.05}[name]
+        dosimetry_svalues, "assumption", lambda name: {"unit_density_g_cm3": 1.05}[name]
     )
-    try:
-        assert CaseLesion(volume_ml=4.0).mass == pytest.approx(4.2, rel=1e-12)
-    finally:
-        monkeypatch.undo()
-        _density_g_per_ml.cache_clear()
+    assert CaseLesion(volume_ml=4.0).mass == pytest.approx(4.2, rel=1e-12)
 
 
 def test_every_patient_has_the_case_lesions_with_their_own_uptake_factor() -> None:
@@ -124,7 +119,7 @@ def test_every_patient_has_the_case_lesions_with_their_own_uptake_factor() -> No
     pat = _virtual_patients(case, ctx)
     assert pat.n == 1100  # more than one random block
     assert pat.present.all()
-    assert np.all(pat.mass_g == [1.5, 4.0 * _density_g_per_ml()])
+    assert np.all(pat.mass_g == [1.5, 4.0 * tissue_density_g_cm3()])
     assert np.all(pat.site == [2, 3])  # lung, bone (cohort LESION_SITES order)
     # intra-patient heterogeneity: the two lesions' uptake factors differ, patient by patient
     # drawn from the cohort's (lognormal) distribution: 2200 draws put the log-scale mean
@@ -243,7 +238,7 @@ def test_the_shipped_example_loads_and_runs() -> None:
     assert [d.name for d in case.drugs] == ["dabrafenib", "trametinib"]
     assert [(les.site, les.mass) for les in case.lesions] == [
         ("lung", 1.5),
-        ("bone", 4.0 * _density_g_per_ml()),
+        ("bone", 4.0 * tissue_density_g_cm3()),
     ]
     result = evaluate_case(case.model_copy(update={"n": 100}))
     assert result.uptake["on"].median > result.uptake["before"].median

@@ -274,3 +274,73 @@ def _has_nibabel() -> bool:
     except ImportError:
         return False
     return True
+
+
+STUDY = Path(__file__).resolve().parents[2] / "examples" / "dosimetry" / "lesions_i124.csv"
+PHANTOM = STUDY.with_name("recovery_phantom_i124.csv")
+STUDY_FIELDS = {"nuclide": "I-124", "predict": "I-131", "activity_sd": "0.05"}
+
+
+def test_several_lesions_give_the_cli_study_with_intervals(client: Any) -> None:
+    from rairlab.dosimetry import (
+        UncertaintyInputs,
+        lesion_study,
+        read_lesion_table,
+        read_recovery_phantom,
+    )
+
+    r = _post(
+        client,
+        data=STUDY_FIELDS,
+        measurements=("lesions.csv", STUDY.read_bytes(), "text/csv"),
+        recovery_curve=("phantom.csv", PHANTOM.read_bytes(), "text/csv"),
+    )
+    assert r.status_code == 200, r.text
+    got = r.json()["lesion"]
+    want = lesion_study(
+        read_lesion_table(STUDY),
+        "I-124",
+        predict="I-131",
+        recovery_curve=read_recovery_phantom(PHANTOM),
+        uncertainty=UncertaintyInputs(activity_relative_sd=0.05, draws=2000),
+    ).to_dict()
+    assert [x["lesion_id"] for x in got["lesions"]] == ["neck-node", "lung-1", "bone-T12"]
+    for g, w in zip(got["lesions"], want["lesions"], strict=True):
+        assert g["dose_gy_per_gbq"] == pytest.approx(w["dose_gy_per_gbq"], rel=REL)
+        assert g["uncertainty"]["dose_gy_per_gbq"]["ci95"] == pytest.approx(
+            w["uncertainty"]["dose_gy_per_gbq"]["ci95"], rel=REL
+        )
+    assert got["patient"]["eligible"] is want["patient"]["eligible"]
+
+
+def test_several_lesions_page_shows_the_table_and_the_patient(client: Any) -> None:
+    r = _post(
+        client,
+        url="/dosimetry",
+        data=STUDY_FIELDS,
+        measurements=("lesions.csv", STUDY.read_bytes(), "text/csv"),
+    )
+    assert r.status_code == 200
+    table = r.text.split('id="lesion-study"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 4  # header and three lesions
+    assert "neck-node" in table
+    assert 'id="lesion-patient"' in r.text
+    assert "NCT02152995" in r.text
+
+
+def test_single_lesion_by_volume_shows_its_interval(client: Any) -> None:
+    data = {k: v for k, v in FIELDS.items() if k != "mass_g"} | {
+        "volume_ml": "2",
+        "volume_sd_ml": "0.3",
+    }
+    r = _post(client, url="/dosimetry", data=data, measurements=("m.csv", LESION.read_bytes()))
+    assert r.status_code == 200
+    table = r.text.split('id="lesion-result"')[1].split("</table>")[0]
+    assert "dose per GBq, 95 % interval" in table
+    assert "mass" in html.unescape(table)
+
+
+def test_a_phantom_without_a_lesion_csv_is_refused(client: Any) -> None:
+    r = _post(client, recovery_curve=("p.csv", PHANTOM.read_bytes(), "text/csv"))
+    assert r.status_code == 400
+    assert r.json()["error"].startswith("Invalid recovery_curve")

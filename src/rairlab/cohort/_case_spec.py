@@ -9,7 +9,6 @@ density (a stated assumption of :mod:`rairlab.dosimetry`).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from rairlab.cohort._data import LESION_SITES
 from rairlab.cohort._spec import Arm, DrugDose, _suggest, read_yaml_file, validation_problem
-from rairlab.dosimetry import LIMITS
-from rairlab.errors import InputFileError, RairlabError
+from rairlab.dosimetry import LIMITS, tissue_density_g_cm3
+from rairlab.errors import InputFileError, RairlabError, shown_value
 
 __all__ = ["MAX_LESION_MASS_G", "CaseLesion", "TumourCase", "load_case", "parse_case"]
 
@@ -29,14 +28,6 @@ MAX_LESION_MASS_G = 5000.0
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-@functools.cache
-def _density_g_per_ml() -> float:
-    """Tissue density of the sphere model (g/cm³ = g/mL), from the dosimetry's conventions."""
-    from rairlab.dosimetry._data import assumption
-
-    return assumption("unit_density_g_cm3")
 
 
 class CaseLesion(_Strict):
@@ -57,7 +48,9 @@ class CaseLesion(_Strict):
     @classmethod
     def _known_site(cls, v: str) -> str:
         if v not in LESION_SITES:
-            raise ValueError(f"unknown lesion site {v!r}.{_suggest(v, list(LESION_SITES))}")
+            raise ValueError(
+                f"unknown lesion site {shown_value(v)}.{_suggest(v, list(LESION_SITES))}"
+            )
         return v
 
     @model_validator(mode="after")
@@ -79,7 +72,7 @@ class CaseLesion(_Strict):
         """Mass (g): `mass_g`, or `volume_ml` times the sphere model's tissue density."""
         if self.mass_g is not None:
             return self.mass_g
-        return float(self.volume_ml or 0.0) * _density_g_per_ml()
+        return float(self.volume_ml or 0.0) * tissue_density_g_cm3()
 
 
 class TumourCase(_Strict):
@@ -189,13 +182,13 @@ def _checked_env(env: Mapping[str, Any]) -> dict[str, Any]:
         if canonical == "tsh":
             raise ValueError("set the TSH preparation with tsh:, not in env")
         if canonical in out:
-            raise ValueError(f"{key!r} sets {canonical!r} twice")
+            raise ValueError(f"{shown_value(key)} sets {shown_value(canonical)} twice")
         out[canonical] = value
     try:
         conditions(_compiled(None)[0], 1, env=out, tsh=None)
     except InvalidValueError as exc:
         key = str(exc.parameter).removeprefix("--env ")
-        raise ValueError(f"{key} {exc.value!r}: expected {exc.accepted}") from None
+        raise ValueError(f"{key} {shown_value(exc.value)}: expected {exc.accepted}") from None
     except RairlabError as exc:
         raise ValueError(str(exc)) from None
     return out

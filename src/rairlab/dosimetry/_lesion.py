@@ -18,7 +18,6 @@ treatment decisions.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +28,11 @@ from rairlab._cited import CitedTable, load_cited
 from rairlab.dosimetry._limits import LIMITS
 from rairlab.dosimetry._measurements import Measurements
 from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
-from rairlab.dosimetry._svalues import sphere_s_value
+from rairlab.dosimetry._recovery import RecoveryCurve
+from rairlab.dosimetry._svalue_grid import _dose_per_gbq
+from rairlab.dosimetry._svalues import sphere_s_value, tissue_density_g_cm3
 from rairlab.dosimetry._tac import TacAnalysis, fit_tac, redecay
+from rairlab.dosimetry._uncertainty import DoseUncertainty, UncertaintyInputs, propagate_lesion_dose
 from rairlab.dosimetry._units import (
     BQ_PER_GBQ,
     MBQ_PER_GBQ,
@@ -113,20 +115,6 @@ def lesion_dose_per_gbq(
     return _dose_per_gbq(residence_time_h, nuclide, mass_g, sphere_s_value)
 
 
-def _dose_per_gbq(
-    residence_time_h: ArrayLike,
-    nuclide: str | Nuclide,
-    mass_g: ArrayLike,
-    s_value: Callable[[str | Nuclide, ArrayLike], NDArray[np.float64]],
-) -> NDArray[np.float64]:
-    """``τ · 3600 · 10⁹ · S(m)`` in Gy/GBq, with the S-values from `s_value(nuclide, mass_g)`."""
-    tau = np.asarray(residence_time_h, dtype=float)
-    if np.any(tau < 0) or not np.all(np.isfinite(tau)):
-        raise InvalidValueError("residence_time_h", residence_time_h, "finite values >= 0 h")
-    s = s_value(nuclide, mass_g)
-    return np.asarray(tau * SECONDS_PER_HOUR * BQ_PER_GBQ * s)
-
-
 def activity_for_dose(
     dose_gy_per_gbq: ArrayLike, target_gy: ArrayLike | None = None
 ) -> NDArray[np.float64]:
@@ -169,6 +157,10 @@ class LesionDose:
     eligible: bool
     times_h: tuple[float, ...]
     fraction: tuple[float, ...]
+    volume_ml: float | None = None
+    recovery_curve: RecoveryCurve | None = None
+    uncertainty: DoseUncertainty | None = None
+    lesion_id: str | None = None
 
     @property
     def residence_time_h(self) -> float:
@@ -215,6 +207,18 @@ class LesionDose:
             "dose_at_max_activity_gy": self.dose_at_max_activity_gy,
             "literature_thresholds": [],
         }
+        if self.lesion_id is not None:
+            out = {"lesion_id": self.lesion_id} | out
+        out["volume_ml"] = self.volume_ml
+        if self.volume_ml is None:
+            out["volume_ml_note"] = "the lesion was given by its mass"
+        if self.recovery_curve is not None:
+            out["recovery_curve"] = self.recovery_curve.to_dict()
+            out["recovery_extrapolated"] = self.recovery_curve.extrapolated(
+                self.mass_g / tissue_density_g_cm3()
+            )
+        if self.uncertainty is not None:
+            out["uncertainty"] = self.uncertainty.to_dict()
         for r in thresholds.values():
             activity = float(activity_for_dose(self.dose_gy_per_gbq, float(r.value)))  # type: ignore[arg-type]
             row = {"name": r.name, "dose_gy": r.value, "activity_mbq": activity}
@@ -263,15 +267,52 @@ def _check_decay(
     return frac
 
 
+def _lesion_size(mass_g: float | None, volume_ml: float | None) -> tuple[float, float | None]:
+    """The checked mass (g) and, when given by volume, the volume (mL): exactly one of them."""
+    if (mass_g is None) == (volume_ml is None):
+        raise InvalidValueError(
+            "lesion size",
+            "both mass and volume" if mass_g is not None else "none",
+            "exactly one of --mass-g or --volume-ml (or a mass_g / volume_ml column, or a mask)",
+        )
+    if volume_ml is not None:
+        volume = LIMITS.volume_ml.check(volume_ml, "--volume-ml")
+        mass = LIMITS.mass_g.check(
+            volume * tissue_density_g_cm3(), "lesion mass (volume x density)"
+        )
+        return mass, volume
+    return LIMITS.mass_g.check(float(mass_g), "--mass-g"), None  # type: ignore[arg-type]
+
+
+def _recovery_at(recovery: float | RecoveryCurve, mass_g: float) -> float:
+    """A fixed coefficient checked, or the curve's value at the lesion's volume."""
+    if not isinstance(recovery, RecoveryCurve):
+        return LIMITS.recovery.check(recovery, "--recovery")
+    volume = mass_g / tissue_density_g_cm3()
+    value = float(recovery(volume))
+    if not LIMITS.recovery.contains(value):
+        raise InvalidValueError(
+            "--recovery-curve",
+            f"{value:.3g} at {volume:.3g} mL",
+            f"a curve whose coefficient at the lesion volume is in {LIMITS.recovery.interval} "
+            f"({LIMITS.recovery.why})",
+        )
+    return value
+
+
 def lesion_dosimetry(
     measurements: Measurements,
     nuclide: str,
-    mass_g: float,
+    mass_g: float | None = None,
     predict: str | None = None,
     target_gy: float | None = None,
     max_activity_mbq: float | None = None,
-    recovery: float = 1.0,
+    recovery: float | RecoveryCurve = 1.0,
     model: str = "auto",
+    *,
+    volume_ml: float | None = None,
+    uncertainty: UncertaintyInputs | None = None,
+    lesion_id: str | None = None,
 ) -> LesionDose:
     """Dose per GBq, activity for a target dose and eligibility of one lesion.
 
@@ -282,7 +323,7 @@ def lesion_dosimetry(
     nuclide
         The nuclide that was measured (e.g. ``"I-124"``).
     mass_g
-        Lesion mass (g), unit density.
+        Lesion mass (g); give it or `volume_ml`.
     predict
         Therapy nuclide to predict (e.g. ``"I-131"``); ``None`` uses `nuclide`.
     target_gy
@@ -290,13 +331,22 @@ def lesion_dosimetry(
     max_activity_mbq
         Maximum administered activity; default 300 mCi = 11 100 MBq.
     recovery
-        Partial-volume recovery coefficient: measured activities are divided by it.
+        Partial-volume recovery coefficient (measured activities are divided by it),
+        or a :class:`RecoveryCurve` evaluated at the lesion's volume.
     model
         ``"auto"``, ``"mono"``, ``"bi"``, ``"biexp"`` or ``"trapezoid"``.
+    volume_ml
+        Lesion volume (mL) instead of `mass_g`; the mass is volume × :func:`tissue_density_g_cm3`.
+    uncertainty
+        Stated input uncertainties: with them, a Monte Carlo gives 95 % intervals
+        (:func:`~rairlab.dosimetry._uncertainty.propagate_lesion_dose`).
+    lesion_id
+        A name carried into the result.
 
     The numbers must lie in the ranges of :data:`rairlab.dosimetry.LIMITS`, which
-    gives the reason for each: `mass_g` in [10⁻³, 10⁵] g, `recovery` in [0.01, 1],
-    `target_gy` in [0.01, 10⁴] Gy, `max_activity_mbq` in [10⁻³, 10⁵] MBq.
+    gives the reason for each: `mass_g` in [10⁻³, 10⁵] g, `volume_ml` in
+    [10⁻³, 10⁵] mL, `recovery` in [0.01, 1], `target_gy` in [0.01, 10⁴] Gy,
+    `max_activity_mbq` in [10⁻³, 10⁵] MBq.
 
     Returns
     -------
@@ -307,36 +357,48 @@ def lesion_dosimetry(
     UnknownNameError
         Unknown nuclide.
     InvalidValueError
-        A mass, recovery, target or maximum activity out of range (or not finite), a
-        recovery that makes the lesion hold more than the undecayed activity, or a
-        model that cannot be fitted.
+        Both or neither of mass and volume; a mass, volume, recovery, target or maximum
+        activity out of range (or not finite), a recovery that makes the lesion hold
+        more than the undecayed activity, or a model that cannot be fitted.
     InputFileError
         A measurement above the administered activity remaining after physical
         decay at its time (by more than ``LIMITS.decay_tolerance``).
     """
     measured = get_nuclide(nuclide)
     therapy = get_nuclide(predict) if predict else measured
-    mass_g = LIMITS.mass_g.check(mass_g, "--mass-g")
-    recovery = LIMITS.recovery.check(recovery, "--recovery")
+    mass, volume = _lesion_size(mass_g, volume_ml)
+    rc = _recovery_at(recovery, mass)
     target = trial_criteria().value("target_lesion_dose") if target_gy is None else target_gy
     target = LIMITS.target_dose_gy.check(target, "--target-gy")
     a_max = trial_max_activity_mbq() if max_activity_mbq is None else max_activity_mbq
     a_max = LIMITS.activity_mbq.check(a_max, "--max-activity-mbq")
-    frac = _check_decay(measurements, measured, recovery)
+    frac = _check_decay(measurements, measured, rc)
     if therapy.name != measured.name:
         frac = redecay(measurements.times_h, frac, measured.half_life_h, therapy.half_life_h)
     analysis = fit_tac(measurements.times_h, frac, therapy.half_life_h, model=model)
     best = analysis.best
-    s = float(sphere_s_value(therapy, mass_g))
+    s = float(sphere_s_value(therapy, mass))
     per_gbq = best.tia_h * SECONDS_PER_HOUR * BQ_PER_GBQ * s
     sd = best.tia_sd_h * SECONDS_PER_HOUR * BQ_PER_GBQ * s
     a_target = float(activity_for_dose(per_gbq, target))
     basis = measurements.administered_mbq or MBQ_PER_GBQ
+    spread = None
+    if uncertainty is not None:
+        spread = propagate_lesion_dose(
+            best,
+            therapy,
+            mass,
+            recovery if isinstance(recovery, RecoveryCurve) else rc,
+            tissue_density_g_cm3(),
+            uncertainty,
+            target,
+            a_max,
+        )
     return LesionDose(
         measured_nuclide=measured.name,
         nuclide=therapy.name,
-        mass_g=float(mass_g),
-        recovery=float(recovery),
+        mass_g=float(mass),
+        recovery=float(rc),
         tia_basis_mbq=float(basis),
         analysis=analysis,
         s_value_gy_per_bq_s=s,
@@ -348,4 +410,8 @@ def lesion_dosimetry(
         eligible=bool(a_target <= a_max),
         times_h=tuple(float(v) for v in measurements.times_h),
         fraction=tuple(float(v) for v in frac),
+        volume_ml=volume,
+        recovery_curve=recovery if isinstance(recovery, RecoveryCurve) else None,
+        uncertainty=spread,
+        lesion_id=lesion_id,
     )

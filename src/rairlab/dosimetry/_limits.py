@@ -97,7 +97,10 @@ class Limits:
     time_step_h: float
     activity_mbq: Range
     mass_g: Range
+    volume_ml: Range
     recovery: Range
+    relative_sd: Range
+    draws: Range
     target_dose_gy: Range
     threshold_dose_gy: Range
     weight_kg: Range
@@ -144,12 +147,34 @@ LIMITS = Limits(
         "from 1 mg (a 1.2-mm sphere, below any imaging resolution) to 100 kg (more than "
         "a whole adult body)",
     ),
+    volume_ml=Range(
+        1e-3,
+        1e5,
+        "mL",
+        "from 1 µL (a 1.2-mm sphere, below any imaging resolution) to 100 L (more than "
+        "a whole adult body)",
+    ),
     recovery=Range(
         0.01,
         1.0,
         "",
         "a recovery below 0.01 multiplies the measured activity by more than 100, a "
         "correction too large to carry any information; above 1 is not a recovery",
+    ),
+    relative_sd=Range(
+        0.0,
+        1.0,
+        "",
+        "a relative standard uncertainty from 0 (exactly known) to 1 (100 %); a spread "
+        "beyond 100 % of the value makes a normal model give negative masses or activities "
+        "in one draw of six",
+    ),
+    draws=Range(
+        100.0,
+        1e6,
+        "",
+        "at least 100 Monte Carlo draws for a 95 % interval (2.5 draws beyond each end), "
+        "at most 10⁶ to keep one lesion's propagation under a few seconds",
     ),
     target_dose_gy=Range(
         0.01,

@@ -34,6 +34,7 @@ Array = NDArray[np.float64]
 MIN_POINTS = 3
 _UNIT_ALIASES = {k.lower(): k for k in ACTIVITY_UNITS} | {"µci": "uCi", "μci": "uCi"}
 _PERCENT = {"%ia", "percent_ia", "%"}
+_ACTIVITY_COLUMNS = ("activity_mbq", "percent_ia", "activity", "unit")
 
 
 @dataclass(frozen=True)
@@ -66,28 +67,16 @@ def _csv_row(line: str, lineno: int, where: str) -> list[str]:
         raise InputFileError(where, f"line {lineno}: not a CSV row ({exc})") from None
 
 
-def read_csv_columns(
-    path: str | os.PathLike[str], required: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> tuple[dict[str, Array | list[str]], list[int]]:
-    """Read a measurement CSV with a ``time_h`` column and check its times.
+def read_csv_rows(path: str | os.PathLike[str]) -> tuple[list[str], list[list[str]], list[int]]:
+    """A CSV file's header, data rows and the file line number of each data row.
 
-    Lines starting with ``#`` and blank lines are ignored; the first other
-    line is the header. Numeric columns become float arrays, a ``unit``
-    column stays text. Times must be finite numbers in ``LIMITS.time_h``
-    (0 to 10⁵ h after administration), strictly increasing and at least
-    ``LIMITS.time_step_h`` (10⁻³ h) apart (see :mod:`rairlab.dosimetry._limits`).
-
-    Returns
-    -------
-    tuple
-        The columns by name, and the file line number of each data row.
+    Lines starting with ``#`` and blank lines are skipped; the first other line is the
+    header (names stripped of spaces).
 
     Raises
     ------
     InputFileError
-        Unreadable file, missing column, non-numeric or non-finite value,
-        times out of range, repeated, unsorted or closer than 10⁻³ h, fewer
-        than 3 rows.
+        Unreadable or non-UTF-8 file, a malformed CSV line, or no header.
     """
     where = os.fspath(path)
     try:
@@ -102,34 +91,58 @@ def read_csv_columns(
         raise InputFileError(where, "no header line; expected a CSV with a header row")
     rows = [_csv_row(ln, lineno, where) for lineno, ln in lines]
     header = [h.strip() for h in rows[0]]
-    numbers = [lineno for lineno, _ in lines[1:]]
-    for col in ("time_h", *required):
+    return header, rows[1:], [lineno for lineno, _ in lines[1:]]
+
+
+def column_text(header: list[str], rows: list[list[str]], col: str) -> list[str]:
+    """The stripped text of column `col` in every row (``""`` where a row is short)."""
+    j = header.index(col)
+    return [(r[j].strip() if j < len(r) else "") for r in rows]
+
+
+def column_numbers(where: str, col: str, texts: list[str], numbers: list[int]) -> Array:
+    """Column `col` as finite floats; any other text is one `InputFileError` naming its line."""
+    vals = []
+    for lineno, text in zip(numbers, texts, strict=True):
+        try:
+            v = float(text)
+        except ValueError:
+            v = math.nan
+        if not math.isfinite(v):
+            raise InputFileError(where, f"line {lineno}, column {col!r}: {text!r} is not a number")
+        vals.append(v)
+    return np.asarray(vals)
+
+
+def _require(where: str, header: list[str], required: tuple[str, ...], expected: str) -> None:
+    for col in required:
         if col not in header:
             raise InputFileError(
                 where,
                 f"missing column {col!r}; found {', '.join(header) or 'none'}; "
-                f"expected time_h, {', '.join(required)} (see docs/dosimetry.md)",
+                f"expected {expected} (see docs/dosimetry.md)",
             )
+
+
+def _columns(
+    where: str,
+    header: list[str],
+    rows: list[list[str]],
+    numbers: list[int],
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+) -> dict[str, Array | list[str]]:
+    """The time column and the named columns of `rows`, with the times checked."""
+    _require(where, header, ("time_h", *required), f"time_h, {', '.join(required)}")
     out: dict[str, Array | list[str]] = {}
     for col in ("time_h", *required, *[c for c in optional if c in header]):
-        j = header.index(col)
-        raw = [(r[j].strip() if j < len(r) else "") for r in rows[1:]]
-        if col == "unit":
-            out[col] = raw
-            continue
-        vals = []
-        for lineno, text in zip(numbers, raw, strict=True):
-            try:
-                v = float(text)
-            except ValueError:
-                v = math.nan
-            if not math.isfinite(v):
-                raise InputFileError(
-                    where, f"line {lineno}, column {col!r}: {text!r} is not a number"
-                )
-            vals.append(v)
-        out[col] = np.asarray(vals)
-    t = np.asarray(out["time_h"])
+        texts = column_text(header, rows, col)
+        out[col] = texts if col == "unit" else column_numbers(where, col, texts, numbers)
+    _check_times(where, np.asarray(out["time_h"]), numbers)
+    return out
+
+
+def _check_times(where: str, t: Array, numbers: list[int]) -> None:
     if len(t) < MIN_POINTS:
         raise InputFileError(
             where, f"{len(t)} data rows; at least {MIN_POINTS} time points are needed"
@@ -162,7 +175,34 @@ def read_csv_columns(
                 f"the previous row ({t[i - 1]:g} h); measurements must be at least "
                 f"{LIMITS.time_step_h:g} h (3.6 s) apart",
             )
-    return out, numbers
+
+
+def read_csv_columns(
+    path: str | os.PathLike[str], required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> tuple[dict[str, Array | list[str]], list[int]]:
+    """Read a measurement CSV with a ``time_h`` column and check its times.
+
+    Lines starting with ``#`` and blank lines are ignored; the first other
+    line is the header. Numeric columns become float arrays, a ``unit``
+    column stays text. Times must be finite numbers in ``LIMITS.time_h``
+    (0 to 10⁵ h after administration), strictly increasing and at least
+    ``LIMITS.time_step_h`` (10⁻³ h) apart (see :mod:`rairlab.dosimetry._limits`).
+
+    Returns
+    -------
+    tuple
+        The columns by name, and the file line number of each data row.
+
+    Raises
+    ------
+    InputFileError
+        Unreadable file, missing column, non-numeric or non-finite value,
+        times out of range, repeated, unsorted or closer than 10⁻³ h, fewer
+        than 3 rows.
+    """
+    where = os.fspath(path)
+    header, rows, numbers = read_csv_rows(where)
+    return _columns(where, header, rows, numbers, required, optional), numbers
 
 
 def check_uptake(where: str, column: str, fraction: Array) -> None:
@@ -225,7 +265,23 @@ def read_measurements(
     where = os.fspath(path)
     if administered_mbq is not None:
         administered_mbq = LIMITS.activity_mbq.check(administered_mbq, "--administered-mbq")
-    data, numbers = read_csv_columns(where, (), ("activity_mbq", "percent_ia", "activity", "unit"))
+    header, rows, numbers = read_csv_rows(where)
+    data = _columns(where, header, rows, numbers, (), _ACTIVITY_COLUMNS)
+    return Measurements(
+        times_h=np.asarray(data["time_h"], dtype=float),
+        fraction=_fractions(where, data, numbers, administered_mbq),
+        administered_mbq=administered_mbq,
+        path=where,
+    )
+
+
+def _fractions(
+    where: str,
+    data: dict[str, Array | list[str]],
+    numbers: list[int],
+    administered_mbq: float | None,
+) -> Array:
+    """The activity column of `data` as fractions of the administered activity, checked."""
     layouts = [c for c in ("activity_mbq", "percent_ia", "activity") if c in data]
     if len(layouts) != 1:
         problem = (
@@ -278,9 +334,4 @@ def read_measurements(
                 "--administered-mbq)",
             )
     check_uptake(where, col, frac)
-    return Measurements(
-        times_h=np.asarray(data["time_h"], dtype=float),
-        fraction=frac,
-        administered_mbq=administered_mbq,
-        path=where,
-    )
+    return frac

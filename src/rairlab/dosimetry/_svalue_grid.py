@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import CubicSpline
 
-from rairlab.dosimetry._lesion import _dose_per_gbq
 from rairlab.dosimetry._nuclides import Nuclide, get_nuclide, nuclide_names
 from rairlab.dosimetry._svalues import _masses, _photon_af_record, sphere_absorbed_fractions
+from rairlab.dosimetry._units import BQ_PER_GBQ, SECONDS_PER_HOUR
+from rairlab.errors import InvalidValueError
 
 __all__ = ["lesion_dose_per_gbq_population", "sphere_s_value_interpolated"]
 
@@ -161,6 +163,20 @@ def sphere_s_value_interpolated(nuclide: str | Nuclide, mass_g: ArrayLike) -> ND
         energy[outside] = _absorbed_energy(nuc, m[outside])
     energy /= m * 1e-3
     return energy.reshape(shape)
+
+
+def _dose_per_gbq(
+    residence_time_h: ArrayLike,
+    nuclide: str | Nuclide,
+    mass_g: ArrayLike,
+    s_value: Callable[[str | Nuclide, ArrayLike], NDArray[np.float64]],
+) -> NDArray[np.float64]:
+    """``τ · 3600 · 10⁹ · S(m)`` in Gy/GBq, with the S-values from `s_value(nuclide, mass_g)`."""
+    tau = np.asarray(residence_time_h, dtype=float)
+    if np.any(tau < 0) or not np.all(np.isfinite(tau)):
+        raise InvalidValueError("residence_time_h", residence_time_h, "finite values >= 0 h")
+    s = s_value(nuclide, mass_g)
+    return np.asarray(tau * SECONDS_PER_HOUR * BQ_PER_GBQ * s)
 
 
 def lesion_dose_per_gbq_population(

@@ -20,8 +20,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import erf
 
+from rairlab.dosimetry import tissue_density_g_cm3
 from rairlab.errors import InvalidValueError
-from rairlab.observation._data import table
 
 __all__ = ["recovery_coefficient", "resolution_volume_ml", "sphere_radius_mm"]
 
@@ -29,7 +29,7 @@ _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 
 
 def _density() -> float:
-    return table("scans").value("lesion_density_g_per_ml")
+    return tissue_density_g_cm3()
 
 
 def sphere_radius_mm(
@@ -78,7 +78,7 @@ def recovery_coefficient(
     fwhm_mm
         System resolution (mm FWHM), broadcast against `mass_g`.
     density_g_per_ml
-        Lesion density; default the cited assumption ``lesion_density_g_per_ml`` (1 g/mL).
+        Lesion density; default :func:`rairlab.dosimetry.tissue_density_g_cm3`.
 
     Returns
     -------

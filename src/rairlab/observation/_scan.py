@@ -25,8 +25,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rairlab._parameters import ParametersLike
+from rairlab.dosimetry import tissue_density_g_cm3
 from rairlab.errors import InvalidValueError
-from rairlab.observation._data import ScanProtocol, scan_protocol, table
+from rairlab.observation._data import ScanProtocol, scan_protocol
 from rairlab.observation._recovery import recovery_coefficient, resolution_volume_ml
 
 __all__ = ["detection_limit_pct_ia_per_g", "scan_visible"]
@@ -102,7 +103,7 @@ def detection_limit_pct_ia_per_g(
     p = scan_protocol(scan, parameters)
     a_kbq = _positive("administered_mbq", administered_mbq, p.administered_mbq) * 1000.0
     t_h = _positive("imaging_time_h", imaging_time_h, p.imaging_time_h)
-    rho = table("scans").value("lesion_density_g_per_ml")
+    rho = tissue_density_g_cm3()
     rc = recovery_coefficient(mass_g, p.fwhm_mm)
     v_res = float(resolution_volume_ml(p.fwhm_mm))
     kbq_per_ml_per_pct = a_kbq / 100.0 * _decay(p, t_h, decay_corrected) * rho

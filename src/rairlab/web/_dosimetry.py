@@ -25,12 +25,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from rairlab.web._common import Params, json_response, page, web_state
+from rairlab.web._dosimetry_lesion import LESION_MODELS, RECOVERY_MODELS
 from rairlab.web._dosimetry_study import (
     BLOOD_MODELS,
     EXAMPLE_FIELDS,
     EXAMPLE_FILES,
     FILE_FIELDS,
-    LESION_MODELS,
     VOXEL_METHODS,
     Upload,
     dosimetry_result,
@@ -67,12 +67,17 @@ def _context() -> dict[str, Any]:
         LIMITS,
         eanm_blood_constants,
         nuclide_names,
+        s_value_relative_sd,
+        tissue_density_g_cm3,
         trial_criteria,
         trial_max_activity_mbq,
     )
 
     return {
         "lesion_models": LESION_MODELS,
+        "recovery_models": RECOVERY_MODELS,
+        "density": tissue_density_g_cm3(),
+        "default_s_sd": s_value_relative_sd(),
         "blood_models": BLOOD_MODELS,
         "methods": VOXEL_METHODS,
         "nuclides": nuclide_names(),

@@ -17,22 +17,25 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-
 from rairlab.errors import InputFileError, InvalidValueError, RairlabError
 from rairlab.web._common import Params
+from rairlab.web._dosimetry_lesion import (
+    _curve_chart,
+    _number,
+    _shown,
+    lesion_part,
+)
 
 __all__ = ["FILE_FIELDS", "Upload", "dosimetry_result", "example_bytes"]
 
 #: Form fields that take a file, and what each holds (error messages name both).
 FILE_FIELDS = {
     "measurements": "lesion CSV",
+    "recovery_curve": "recovery phantom CSV",
     "blood_measurements": "blood CSV",
     "tia": "TIA image",
     "mask": "mask image",
 }
-LESION_MODELS = ("auto", "mono", "bi", "biexp", "trapezoid")  # rairlab dose lesion --model
-MODEL_ORDER = LESION_MODELS[1:]
 BLOOD_MODELS = ("auto", "mono", "biexp", "trapezoid")  # rairlab dose blood --model
 VOXEL_METHODS = ("kernel", "local")  # rairlab dose voxel --method
 #: The example study: shipped files by field, and the options they were measured with.
@@ -50,7 +53,6 @@ EXAMPLE_FIELDS = {
 MAX_CSV_LINES = 1000
 MAX_VOXELS = 2**23
 MAX_THRESHOLDS = 20
-CURVE_POINTS = 200
 
 T = TypeVar("T")
 
@@ -65,19 +67,6 @@ class Upload:
 
 def _label(field: str) -> str:
     return f"{field} ({FILE_FIELDS[field]})"
-
-
-def _number(params: Params, name: str, required: str | None = None) -> float | None:
-    """A form number, its range left to the library; `required` says what is missing."""
-    raw = params.text(name)
-    if not raw:
-        if required:
-            raise InvalidValueError(name, None, required)
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise InvalidValueError(name, raw, "a number") from None
 
 
 def _thresholds(params: Params) -> list[float]:
@@ -106,140 +95,6 @@ def _scrub(exc: RairlabError, labels: Mapping[str, str], folder: str) -> None:
         exc.path = labels.get(exc.path, exc.path)
     exc.message = message
     exc.args = (message,)
-
-
-def _fit_rows(analysis: Any) -> list[dict[str, Any]]:
-    """The model-selection table: every model fitted or skipped, in the library's order."""
-    fits = analysis.fits
-    least = min((f.aicc for f in fits.values() if math.isfinite(f.aicc)), default=math.nan)
-    rows: list[dict[str, Any]] = []
-    for name in MODEL_ORDER:
-        if name in analysis.skipped:
-            rows.append({"model": name, "chosen": False, "skipped": analysis.skipped[name]})
-        if name not in fits:
-            continue
-        fit = fits[name]
-        summary = fit.to_dict()
-        rows.append(
-            {
-                "model": name,
-                "chosen": name == analysis.chosen,
-                "aicc": fit.aicc,
-                "delta_aicc": fit.aicc - least,
-                "tia_h": fit.tia_h,
-                "tia_sd_h": fit.tia_sd_h,
-                "effective_half_life_h": fit.effective_half_life_h,
-                "params": [
-                    {"name": k, "value": v, "sd": fit.params_sd.get(k, math.nan)}
-                    for k, v in fit.params.items()
-                ],
-                "notes": [str(v) for k, v in summary.items() if k.endswith("_note")],
-            }
-        )
-    return rows
-
-
-def _curve_chart(
-    cid: str, title: str, y_label: str, times: Any, values: Any, analysis: Any
-) -> dict[str, Any]:
-    """Measured points and every fitted curve (the chosen one solid) as a line chart in %."""
-    t = np.asarray(times, dtype=float)
-    grid = np.linspace(0.0, float(t.max()) * 1.5, CURVE_POINTS)  # as the CLI's --plot
-    series: list[dict[str, Any]] = [
-        {"name": "measured", "x": t, "y": 100.0 * np.asarray(values), "points": True}
-    ]
-    # the chosen model first after the data, the others in the library's order
-    order = sorted(analysis.fits, key=lambda m: (m != analysis.chosen, MODEL_ORDER.index(m)))
-    for name in order:
-        fit, chosen = analysis.fits[name], name == analysis.chosen
-        series.append(
-            {
-                "name": f"{name} (chosen)" if chosen else name,
-                "x": grid,
-                "y": 100.0 * fit.evaluate(grid),
-                "dashed": not chosen,
-            }
-        )
-    return {
-        "id": cid,
-        "kind": "line",
-        "title": title,
-        "x_label": "time after administration (h)",
-        "y_label": y_label,
-        "series": series,
-    }
-
-
-def _shown(out: Mapping[str, Any], key: str, spec: str) -> str:
-    """``out[key]`` formatted, or its note where it is not a finite number (as the CLI)."""
-    value = float(out[key])
-    return format(value, spec) if math.isfinite(value) else f"none ({out[f'{key}_note']})"
-
-
-def _lesion(params: Params, path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """``rairlab dose lesion`` on the uploaded CSV: its JSON, display rows and chart."""
-    from rairlab.dosimetry import (
-        lesion_dosimetry,
-        nuclide_names,
-        read_measurements,
-        trial_criteria,
-    )
-
-    nuclide = params.text("nuclide")
-    if not nuclide:
-        raise InvalidValueError(
-            "nuclide", None, "the measured nuclide, one of " + ", ".join(nuclide_names())
-        )
-    mass_g = _number(params, "mass_g", "the lesion mass in g")
-    administered = _number(params, "administered_mbq")
-    recovery = _number(params, "recovery")
-    model = params.choice("model", LESION_MODELS, "auto")
-    data = read_measurements(path, administered)
-    result = lesion_dosimetry(
-        data,
-        nuclide,
-        mass_g,  # type: ignore[arg-type]  # required above
-        predict=params.text("predict") or None,
-        target_gy=_number(params, "target_gy"),
-        max_activity_mbq=_number(params, "max_activity_mbq"),
-        recovery=1.0 if recovery is None else recovery,
-        model=model,
-    )
-    out = result.to_dict()
-    best = result.analysis.best
-    criterion = trial_criteria()
-    sd = f" ± {best.tia_sd_h:.2g}" if math.isfinite(best.tia_sd_h) else ""
-    dose_sd = (
-        f" ± {result.dose_sd_gy_per_gbq:.2g}" if math.isfinite(result.dose_sd_gy_per_gbq) else ""
-    )
-    out["table"] = [
-        ["model (chosen)", result.analysis.chosen],
-        ["residence time (h)", f"{best.tia_h:.4g}{sd}"],
-        [f"TIA for {result.tia_basis_mbq:g} MBq (MBq·h)", f"{out['tia_mbq_h']:.4g}"],
-        ["dose per GBq (Gy/GBq)", f"{result.dose_gy_per_gbq:.4g}{dose_sd}"],
-        [
-            f"activity for {result.target_gy:g} Gy (MBq)",
-            _shown(out, "activity_for_target_mbq", ".5g"),
-        ],
-        [
-            f"meets the NCT02152995 dosimetric criterion "
-            f"({result.target_gy:g} Gy with ≤ {result.max_activity_mbq:g} MBq)",
-            "yes" if result.eligible else "no",
-        ],
-    ]
-    out["criterion_citation"] = criterion["target_lesion_dose"].citation
-    out["model_selection"] = _fit_rows(result.analysis)
-    predicted = result.nuclide != result.measured_nuclide
-    chart = _curve_chart(
-        "lesion-tac",
-        f"Lesion time-activity, {result.nuclide}"
-        + (f" predicted from {result.measured_nuclide}" if predicted else ""),
-        f"{result.nuclide} activity (% of administered)",
-        result.times_h,
-        result.fraction,
-        result.analysis,
-    )
-    return out, [chart]
 
 
 def _blood(params: Params, path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -393,6 +248,12 @@ def dosimetry_result(
             given.setdefault(field, Upload(example_bytes(field), f"{name} (example)"))
     if "mask" in given and "tia" not in given:
         raise InvalidValueError("mask", given["mask"].name, "a TIA image (tia) to go with it")
+    if "recovery_curve" in given and "measurements" not in given:
+        raise InvalidValueError(
+            "recovery_curve",
+            given["recovery_curve"].name,
+            "a lesion CSV (measurements) to go with it",
+        )
     if not any(f in given for f in ("measurements", "blood_measurements", "tia")):
         raise InvalidValueError(
             "measurements",
@@ -410,7 +271,9 @@ def dosimetry_result(
             for field, upload in given.items():
                 paths[field] = _stage(Path(folder), field, upload.data, labels)
             if "measurements" in paths:
-                out["lesion"], made = _lesion(params, paths["measurements"])
+                out["lesion"], made = lesion_part(
+                    params, paths["measurements"], paths.get("recovery_curve")
+                )
                 charts += made
             if "blood_measurements" in paths:
                 out["blood"], made = _blood(params, paths["blood_measurements"])
