@@ -200,7 +200,7 @@ class UnknownNameError(RairlabError, LookupError):
         self.name = name
         close = close_matches(name, choices, synonyms=synonyms)
         self.suggestions = list(dict.fromkeys([*also, *close]))[:3]
-        msg = f"Unknown {kind} {name!r}."
+        msg = f"Unknown {kind} {shown_value(name)}."
         if self.suggestions:
             msg += " Did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
         if hint:

@@ -92,3 +92,14 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
     bad.write_text("- a list\n")
     with pytest.raises(InputFileError, match="expected a mapping"):
         load_trial_spec(bad)
+
+
+@pytest.mark.parametrize("number", [float("inf"), float("-inf"), float("nan")])
+def test_reference_with_a_non_finite_number_is_refused(number: float) -> None:
+    # found by the property test: such a spec did not round-trip through its JSON dump
+    bad = {"citation": "x", "values": [1.0, {"n": number}]}
+    with pytest.raises(InputFileError, match=r"spec.yaml: reference: a number that is not finite"):
+        parse_trial_spec(_with(("reference",), bad), "spec.yaml")
+    good = {"citation": "x", "values": [1.0, {"n": 2.5}], "trial": None}
+    spec = parse_trial_spec(_with(("reference",), good))
+    assert parse_trial_spec(spec.model_dump(mode="json")) == spec

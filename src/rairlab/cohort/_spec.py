@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,7 +28,7 @@ from pydantic import (
 
 from rairlab._parameters import ParameterSet, parameter_set
 from rairlab.dosimetry import LIMITS
-from rairlab.errors import InputFileError, RairlabError, close_matches
+from rairlab.errors import InputFileError, RairlabError, close_matches, shown_value
 
 __all__ = [
     "ENDPOINTS",
@@ -101,7 +103,7 @@ class DrugDose(_Strict):
         canonical = record.name if record is not None else v.strip().lower()
         if canonical not in known:
             what = "a drug the network does not model" if record else "unknown drug"
-            raise ValueError(f"{what} {v!r}.{_suggest(canonical, known)}")
+            raise ValueError(f"{what} {shown_value(v)}.{_suggest(canonical, known)}")
         return canonical
 
 
@@ -147,7 +149,7 @@ class Arm(_Strict):
         from rairlab.observation import SCAN_TYPES
 
         if v not in SCAN_TYPES:
-            raise ValueError(f"unknown scan {v!r}.{_suggest(v, list(SCAN_TYPES))}")
+            raise ValueError(f"unknown scan {shown_value(v)}.{_suggest(v, list(SCAN_TYPES))}")
         return v
 
     @model_validator(mode="after")
@@ -172,7 +174,7 @@ def _genotype_texts(mix: dict[str, float]) -> dict[str, float]:
             try:
                 parse_genotype(text, kb)
             except RairlabError as exc:
-                raise ValueError(f"genotype {text!r}: {exc}") from None
+                raise ValueError(f"genotype {shown_value(text)}: {exc}") from None
     return mix
 
 
@@ -279,12 +281,28 @@ class TrialSpec(_Strict):
     endpoints: list[str] = list(ENDPOINTS)
     simulation: Simulation = Simulation()
 
+    @field_validator("reference")
+    @classmethod
+    def _json_numbers(cls, v: dict[str, Any]) -> dict[str, Any]:
+        # the spec is stored and fingerprinted as JSON, which has no inf or nan
+        stack: list[Any] = [v]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, float) and not math.isfinite(item):
+                raise ValueError(f"a number that is not finite ({item}): JSON has none")
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+        return v
+
     @field_validator("endpoints")
     @classmethod
     def _known_endpoints(cls, v: list[str]) -> list[str]:
         for e in v:
             if e not in ENDPOINTS:
-                raise ValueError(f"unknown endpoint {e!r}.{_suggest(e, list(ENDPOINTS))}")
+                known = _suggest(e, list(ENDPOINTS))
+                raise ValueError(f"unknown endpoint {shown_value(e)}.{known}")
         if not v or len(set(v)) != len(v):
             raise ValueError("a non-empty list of distinct endpoints")
         return v
@@ -294,7 +312,7 @@ class TrialSpec(_Strict):
     def _control_is_an_arm(cls, v: str | None, info: ValidationInfo) -> str | None:
         names = [a.name for a in info.data.get("arms") or []]
         if v is not None and names and v not in names:
-            raise ValueError(f"control {v!r} is not an arm.{_suggest(v, names)}")
+            raise ValueError(f"control {shown_value(v)} is not an arm.{_suggest(v, names)}")
         return v
 
     @model_validator(mode="after")
@@ -324,14 +342,47 @@ class TrialSpec(_Strict):
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _where(loc: tuple[Any, ...]) -> str:
+# Steps pydantic adds to an error's location (a validator, a union member such as
+# ``dict[str,constrained-float]``): not part of the path a user wrote.
+_SCHEMA_STEP = re.compile(
+    r"(?:function-(?:after|before|wrap|plain)|literal|dict|list|tuple|set|frozenset"
+    r"|union|tagged-union|nullable|json-or-python|lax-or-strict|is-instance"
+    r"|constrained-[a-z]+)\[.*\]"
+)
+# A key shown as written (``arms[0].drug_weeks``); any other is quoted (``['a b']``).
+_PLAIN_KEY = re.compile(r"\w[\w-]{0,59}")
+
+
+def _where(loc: tuple[Any, ...], user_key_last: bool = False) -> str:
+    """The path of an error's location as a user wrote it, on one line.
+
+    A key of word characters and hyphens (at most 60) is shown as is, any other
+    key as its quoted, escaped and elided repr (``['a\\nb']``), so that a key
+    holding a line break or a terminal escape cannot break the one-line message.
+    With `user_key_last` (an unknown key), the last part is the user's key even
+    where it looks like one of pydantic's steps.
+    """
     out = ""
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
-        elif not (isinstance(part, str) and ("[" in part or part.startswith("function-"))):
-            out += f".{part}" if out else str(part)
+            continue
+        text = str(part)
+        user_key = user_key_last and i == len(loc) - 1
+        if not user_key and _SCHEMA_STEP.fullmatch(text):
+            continue
+        if _PLAIN_KEY.fullmatch(text):
+            out += f".{text}" if out else text
+        else:
+            out += f"[{shown_value(text)}]"
     return out or "spec"
+
+
+def _printable(text: str) -> str:
+    """`text` with each unprintable character (a line break, an escape) written escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def parse_trial_spec(data: Any, source: str = "trial spec") -> TrialSpec:
@@ -351,12 +402,29 @@ def parse_trial_spec(data: Any, source: str = "trial spec") -> TrialSpec:
 
 
 def validation_problem(exc: ValidationError, default_field: str = "spec") -> str:
-    """The first problem of a pydantic error as ``field (value): message``, one line."""
+    """The first problem of a pydantic error as ``field (value): message``, one line.
+
+    Keys and values the user wrote are quoted escaped and elided
+    (:func:`~rairlab.errors.shown_value`), and anything unprintable left in the
+    message is escaped, so the result is one line of bounded length whatever the
+    input (keys holding line breaks, terminal escapes, thousands of characters).
+
+    Examples
+    --------
+    >>> from pydantic import ValidationError
+    >>> try:
+    ...     Arm.model_validate({"name": "a", "drug\\nweeks": 4})
+    ... except ValidationError as exc:
+    ...     print(validation_problem(exc))
+    ['drug\\nweeks'] (4): Extra inputs are not permitted
+    """
     err = exc.errors(include_url=False)[0]
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    field = _where(tuple(err["loc"])) if err["loc"] else default_field
+    msg = _printable(str(err["msg"]).removeprefix("Value error, "))
+    unknown_key = err["type"] == "extra_forbidden"
+    field = _where(tuple(err["loc"]), unknown_key) if err["loc"] else default_field
     given = err.get("input")
-    value = "" if isinstance(given, dict | list) or err["type"] == "missing" else f" ({given!r})"
+    missing = isinstance(given, dict | list) or err["type"] == "missing"
+    value = "" if missing else f" ({shown_value(given)})"
     return f"{field}{value}: {msg}"
 
 
