@@ -22,8 +22,8 @@ the same cases on every run):
   (Hill-cube) reading; `to_text` output is a fixed point; any short text parses or
   raises `RuleSyntaxError` with a column inside the text.
 * `rairlab.cohort.parse_trial_spec` and `parse_case`: any mapping gives a spec or
-  one `InputFileError` with a one-line message (mapping keys are drawn without line
-  breaks: an unknown key is quoted raw, reported with issue 13); an accepted spec or
+  one `InputFileError` with a one-line, printable message (mapping keys drawn from
+  any text, line breaks and terminal escapes included); an accepted spec or
   case parses back from its JSON dump to an equal object (same fingerprint for a
   trial spec), and a case's genotype is stored in canonical form.
 * The dosimetry CSV readers (`read_measurements`, `read_blood_measurements`):
@@ -97,6 +97,12 @@ def _one_line(exc: Exception, starts: str = "") -> None:
     assert message, type(exc)
     assert "\n" not in message, message
     assert message.startswith(starts), message
+
+
+def _printable_line(exc: Exception, starts: str) -> None:
+    """`exc` has a one-line message without control characters, starting with `starts`."""
+    _one_line(exc, starts)
+    assert str(exc).isprintable(), str(exc)
 
 
 def _attempt(call: Any, *args: Any, **kwargs: Any) -> tuple[Any, Exception | None]:
@@ -439,7 +445,7 @@ def test_rule_text_round_trip_gives_the_flattened_ast(expr: Expr, values: list[f
     assert math.isclose(_continuous(back, x), _continuous(expr, x), rel_tol=1e-12, abs_tol=1e-15)
 
 
-# Short texts only: nesting deeper than Python's recursion limit is reported separately.
+# Short texts; nesting deeper than MAX_NESTING is tested in tests/network/test_rules.py.
 _RULE_TEXT = st.one_of(
     st.text(alphabet="AB_01!&|() \t", max_size=30),
     st.text(max_size=20),
@@ -466,9 +472,12 @@ def test_rule_text_parses_or_raises_a_syntax_error_with_its_column(text: str) ->
 
 # ------------------------------------------------------------------ trial specs and cases
 
-# Mapping keys without line breaks: an unknown key is quoted raw in the error message,
-# so a key holding one breaks the one-line contract (reported with issue 13).
-_KEY = st.text(st.characters(exclude_categories=["Cc", "Cs", "Zl", "Zp"]), max_size=8)
+# Any mapping keys, line breaks and escapes included: an unknown key is quoted escaped
+# (it was once quoted raw and broke the one-line contract, issue 13).
+_KEY = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from(["a\nb", "\x1b[31m", "a\u2028b", "a[1]", "k" * 5000]),
+)
 _JSON = st.recursive(
     st.one_of(
         st.none(),
@@ -508,7 +517,7 @@ def _spec_or_error(data: Any) -> Any:
     spec, error = _attempt(parse_trial_spec, data, source="spec.yaml")
     if error is not None:
         assert isinstance(error, InputFileError), type(error)
-        _one_line(error, "spec.yaml")
+        _printable_line(error, "spec.yaml")
     return spec
 
 
@@ -661,7 +670,7 @@ def test_any_mapping_is_a_case_or_one_input_file_error(data: Any) -> None:
     case, error = _attempt(parse_case, data, source="case.yaml")
     if error is not None:
         assert isinstance(error, InputFileError), type(error)
-        _one_line(error, "case.yaml")
+        _printable_line(error, "case.yaml")
         return
     assert parse_case(case.model_dump(mode="json")) == case
     if case.genotype:

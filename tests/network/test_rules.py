@@ -2,8 +2,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rairlab.errors import DataFileError, RairlabError
 from rairlab.network import And, Not, Or, Var, parse_rule, to_text, variables
-from rairlab.network._rules import RuleSyntaxError, evaluate_bool
+from rairlab.network._rules import MAX_NESTING, RuleSyntaxError, evaluate_bool
+from rairlab.network.export import parse_bnet
 
 
 def test_precedence_not_and_or():
@@ -22,6 +24,74 @@ def test_syntax_errors_name_the_column(text, column):
 def test_rules_must_be_read_once():
     with pytest.raises(RuleSyntaxError, match="appears twice"):
         parse_rule("A & (B | A)")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(" * 250 + "A" + ")" * 250,
+        "!" * 1000 + "A",
+        "!(" * 200 + "A" + ")" * 200,
+        "A & (" * 300 + "B" + ")" * 300,
+        "(" * 5000,
+    ],
+    ids=["parentheses", "negations", "both", "chain", "unclosed"],
+)
+def test_deep_nesting_is_a_syntax_error_not_a_recursion_error(text):
+    with pytest.raises(RuleSyntaxError, match=f"nesting deeper than {MAX_NESTING} levels") as info:
+        parse_rule(text)
+    assert isinstance(info.value, RairlabError)
+    column = info.value.column  # the opening that is one level too deep
+    assert text[column - 1] in "(!"
+    assert text[: column - 1].count("(") + text[: column - 1].count("!") == MAX_NESTING
+
+
+def test_nesting_up_to_the_bound_parses():
+    assert parse_rule("(" * MAX_NESTING + "A" + ")" * MAX_NESTING) == Var("A")
+    assert parse_rule("!" * MAX_NESTING + "A") is not None
+    assert variables(parse_rule("!(" * (MAX_NESTING // 2) + "A" + ")" * (MAX_NESTING // 2))) == [
+        "A"
+    ]
+
+
+def test_deep_nesting_in_a_bnet_file_is_a_data_file_error():
+    text = "targets, factors\nA, A\nB, " + "(" * 300 + "A" + ")" * 300 + "\n"
+    with pytest.raises(DataFileError, match="nesting deeper than") as info:
+        parse_bnet(text, "deep.bnet")
+    assert info.value.line == 3
+    assert str(info.value).startswith("deep.bnet:3: syntax error in the rule of 'B'")
+
+
+@pytest.mark.parametrize(
+    ("text", "flat"),
+    [
+        ("(A & B) & C", "A & B & C"),
+        ("A & (B & (C & D))", "A & B & C & D"),
+        ("((A | B)) | (C | D)", "A | B | C | D"),
+        ("(A & B) | (C & D) | (E | F)", "A & B | C & D | E | F"),
+        ("!(A & B) & C", "!(A & B) & C"),
+        ("(A | B) & (C | D)", "(A | B) & (C | D)"),
+    ],
+)
+def test_nested_and_or_chains_are_flattened(text, flat):
+    expr = parse_rule(text)
+    assert expr == parse_rule(flat)
+    assert to_text(expr) == flat
+    stack = [expr]
+    while stack:  # no And directly inside an And, no Or inside an Or
+        e = stack.pop()
+        if isinstance(e, And | Or):
+            assert not any(type(a) is type(e) for a in e.args), text
+            stack.extend(e.args)
+        elif isinstance(e, Not):
+            stack.append(e.arg)
+
+
+def test_a_long_flat_rule_parses():
+    text = " & ".join(f"N{i}" for i in range(20_000)) + "   "
+    expr = parse_rule(text)
+    assert isinstance(expr, And)
+    assert len(expr.args) == 20_000
 
 
 names = st.sampled_from(["A", "B", "C", "D", "E"])

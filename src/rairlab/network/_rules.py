@@ -13,6 +13,12 @@ Grammar (EBNF)::
     atom    = NAME | "0" | "1" | "(" or_expr ")"
     NAME    = [A-Za-z_][A-Za-z0-9_]*
 
+Parentheses and ``!`` may nest at most `MAX_NESTING` levels deep: a deeper rule
+is a `RuleSyntaxError`, not a ``RecursionError`` of the parser or of the code
+that walks the AST. A parenthesized ``&`` chain inside an ``&`` chain (``|``
+inside ``|``) is merged into it, so ``(A & B) & C`` and ``A & B & C`` give the
+same AST.
+
 Rules must be *read-once*: a node id appears at most once in a rule. Then the
 product/probabilistic-sum reading of the AST is exactly the multilinear
 interpolation of the Boolean function (the Odefy Hill cube), and each edge of
@@ -28,6 +34,7 @@ from typing import TypeAlias
 from rairlab.errors import RairlabError
 
 __all__ = [
+    "MAX_NESTING",
     "And",
     "Const",
     "Expr",
@@ -88,19 +95,24 @@ class RuleSyntaxError(RairlabError, ValueError):
         self.column = column
 
 
+#: Deepest nesting of parentheses and ``!`` a rule may have. The network's rules
+#: nest a few levels; the bound keeps the parser's and the AST walkers' recursion
+#: far inside Python's limit.
+MAX_NESTING = 64
+
 _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<const>[01])|(?P<op>[!&|()]))")
 
 
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
     tokens: list[tuple[str, str, int]] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
+    pos, end = 0, len(text.rstrip())  # no slices in the loop: linear in the text's length
+    while pos < end:
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            bad = len(text[pos:]) - len(text[pos:].lstrip())
-            raise RuleSyntaxError(f"unexpected character {text[pos + bad]!r}", pos + bad + 1)
+            bad = pos
+            while text[bad].isspace():
+                bad += 1
+            raise RuleSyntaxError(f"unexpected character {text[bad]!r}", bad + 1)
         kind = m.lastgroup or ""
         value = m.group(kind)
         tokens.append((kind, value, m.start(kind) + 1))
@@ -113,6 +125,14 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0  # open parentheses and ``!`` around the current token
+
+    def enter(self, col: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise RuleSyntaxError(
+                f"nesting deeper than {MAX_NESTING} levels of parentheses and '!'", col
+            )
 
     def peek(self) -> tuple[str, str, int]:
         return self.tokens[self.i]
@@ -123,23 +143,25 @@ class _Parser:
         return tok
 
     def or_expr(self) -> Expr:
-        args = [self.and_expr()]
+        args = _merged(Or, [self.and_expr()])
         while self.peek()[1] == "|":
             self.take()
-            args.append(self.and_expr())
+            args += _merged(Or, [self.and_expr()])
         return args[0] if len(args) == 1 else Or(tuple(args))
 
     def and_expr(self) -> Expr:
-        args = [self.unary()]
+        args = _merged(And, [self.unary()])
         while self.peek()[1] == "&":
             self.take()
-            args.append(self.unary())
+            args += _merged(And, [self.unary()])
         return args[0] if len(args) == 1 else And(tuple(args))
 
     def unary(self) -> Expr:
         if self.peek()[1] == "!":
-            self.take()
-            return Not(self.unary())
+            self.enter(self.take()[2])
+            arg = self.unary()
+            self.depth -= 1
+            return Not(arg)
         return self.atom()
 
     def atom(self) -> Expr:
@@ -149,14 +171,21 @@ class _Parser:
         if kind == "const":
             return Const(int(value))
         if value == "(":
+            self.enter(col)
             inner = self.or_expr()
             _kind2, value2, col2 = self.take()
             if value2 != ")":
                 raise RuleSyntaxError(f"expected ')' but found {value2 or 'end of rule'!r}", col2)
+            self.depth -= 1
             return inner
         raise RuleSyntaxError(
             f"expected a node, 0, 1, '!' or '(' but found {value or 'end of rule'!r}", col
         )
+
+
+def _merged(kind: type[And] | type[Or], terms: list[Expr]) -> list[Expr]:
+    """`terms` with each `kind` node replaced by its arguments (its chain merged in)."""
+    return [a for t in terms for a in (t.args if isinstance(t, kind) else (t,))]
 
 
 def parse_rule(text: str) -> Expr:
@@ -170,12 +199,14 @@ def parse_rule(text: str) -> Expr:
     Returns
     -------
     Expr
-        The AST; ``And``/``Or`` are flattened n-ary nodes.
+        The AST; ``And``/``Or`` are flattened n-ary nodes: no ``And`` has an
+        ``And`` argument and no ``Or`` an ``Or`` one, parentheses or not.
 
     Raises
     ------
     RuleSyntaxError
-        On a syntax error or a node named twice (rules must be read-once).
+        On a syntax error, nesting deeper than `MAX_NESTING` levels, or a node
+        named twice (rules must be read-once).
 
     Examples
     --------
@@ -183,6 +214,8 @@ def parse_rule(text: str) -> Expr:
     And(args=(Var(name='A'), Not(arg=Or(args=(Var(name='B'), Var(name='C'))))))
     >>> to_text(parse_rule("(A|B)&C"))
     '(A | B) & C'
+    >>> parse_rule("(A & B) & C") == parse_rule("A & B & C")
+    True
     """
     parser = _Parser(text)
     expr = parser.or_expr()
