@@ -48,8 +48,7 @@ RUN_WORDS = 8
 FINGERPRINT = ROOT / "tests" / "knowledge" / "data" / "review_fingerprint.txt"
 #: The data files checked (globs under the repository root).
 DATA_GLOBS = (
-    "src/rairlab/knowledge/data/**/*.yaml",
-    "src/rairlab/cohort/data/**/*.yaml",
+    "src/rairlab/**/*.yaml",
     "examples/**/*.yaml",
 )
 #: Keys whose text is not prose: by file name, ``"*"`` for every file.

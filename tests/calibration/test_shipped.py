@@ -6,8 +6,10 @@ named structural limit, or a hand edit of docs/validation.md fails here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -83,3 +85,17 @@ def test_fitted_file_is_plain_yaml_next_to_its_run() -> None:
     assert FITTED_PATH.with_name("calibration.json") == SHIPPED_RUN
     doc = yaml.safe_load(FITTED_PATH.read_text(encoding="utf-8"))
     assert doc["loglik"] == RESULT["loglik"]
+
+
+def test_fingerprint_follows_numbers_not_prose() -> None:
+    problem = load_problem()
+    base = problem_fingerprint(problem)
+    first, rest = problem.targets[0], problem.targets[1:]
+
+    def with_first(target: Any) -> str:
+        return problem_fingerprint(dataclasses.replace(problem, targets=(target, *rest)))
+
+    assert (
+        with_first(first.model_copy(update={"statement": "Said otherwise.", "note": "x"})) == base
+    )
+    assert with_first(first.model_copy(update={"section": first.section + ".9"})) != base

@@ -130,8 +130,26 @@ class Run:
         return self.path / f"state-{name}.pkl"
 
 
+#: Free-text fields of targets and parameters: they say what a number is, not what is
+#: computed, so rewording one neither invalidates a fitted set nor restarts a run.
+_PROSE = frozenset({"statement", "note"})
+
+
+def _numbers_only(value: Any) -> Any:
+    """`value` (plain JSON) without its prose fields, at any depth."""
+    if isinstance(value, dict):
+        return {k: _numbers_only(v) for k, v in value.items() if k not in _PROSE}
+    if isinstance(value, list):
+        return [_numbers_only(v) for v in value]
+    return value
+
+
 def problem_fingerprint(problem: Problem) -> str:
-    """SHA-256 of what the problem computes (parameters, objective, sizes, fit, targets)."""
+    """SHA-256 of what the problem computes (parameters, objective, sizes, fit, targets).
+
+    Prose fields (``statement``, ``note``) are left out: the fingerprint changes when
+    a number, a bound, a spec or an endpoint does, not when a sentence is reworded.
+    """
     import hashlib
 
     doc = {
@@ -142,4 +160,4 @@ def problem_fingerprint(problem: Problem) -> str:
         "fit": problem.fit.model_dump(mode="json"),
         "targets": [t.model_dump(mode="json") for t in problem.targets],
     }
-    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(_numbers_only(doc), sort_keys=True).encode()).hexdigest()
