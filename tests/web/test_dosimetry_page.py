@@ -344,3 +344,19 @@ def test_a_phantom_without_a_lesion_csv_is_refused(client: Any) -> None:
     r = _post(client, recovery_curve=("p.csv", PHANTOM.read_bytes(), "text/csv"))
     assert r.status_code == 400
     assert r.json()["error"].startswith("Invalid recovery_curve")
+
+
+def test_browser_lesion_study_with_a_phantom(browser_page: Any) -> None:
+    page = browser_page
+    page.goto("/dosimetry")
+    page.set_input_files("#measurements", str(STUDY))
+    page.set_input_files("#recovery_curve", str(PHANTOM))
+    for name, value in STUDY_FIELDS.items():
+        page.fill(f"#{name}", value)
+    page.click("#compute")
+    page.wait_for_selector("#lesion-study")
+    page.wait_for_selector("#lesion-tac svg")
+    rows = page.locator("#lesion-study tbody tr")
+    assert rows.count() == 3
+    assert "bone-T12" in rows.nth(2).inner_text()
+    assert "NCT02152995" in page.locator("#lesion-patient").inner_text()
