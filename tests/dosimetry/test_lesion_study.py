@@ -415,3 +415,76 @@ def test_cli_bad_options_are_one_line_and_exit_2(
     assert code == 2
     assert captured.err.count("\n") == 1, captured.err
     assert match in captured.err
+
+
+# --- found in review -------------------------------------------------------------------
+
+
+NOISY = (
+    "time_h,percent_ia\n7,0.0394707\n29,0.0619340\n100,0.0150536\n149,0.0123863\n188,0.000420525\n"
+)
+
+
+def test_a_zero_dose_quantile_gives_an_infinite_activity_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, NOISY)
+    out = _json(
+        capsys,
+        ["dose", "lesion", "--nuclide", "I-131", "--measurements", str(path), "--mass-g", "2",
+         "--draws", "500", "--json"],
+    )  # fmt: skip
+    u = out["uncertainty"]
+    assert u["dose_gy_per_gbq"]["ci95"][0] == 0.0  # draws with the amplitude on its bound 0
+    assert u["activity_for_target_mbq"]["ci95"][1] is None
+    assert "no activity reaches" in u["activity_for_target_mbq"]["ci95_note"]
+    assert u["activity_for_target_mbq"]["median"] > 0
+    assert capsys.readouterr().err == ""  # no numpy or non-finite warnings
+
+
+def test_a_trapezoid_interval_is_marked_partial(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["dose", "lesion", "--nuclide", "I-124", "--measurements",
+            str(EXAMPLES / "lesion_i124.csv"), "--mass-g", "2", "--administered-mbq", "74",
+            "--model", "trapezoid", "--json"]  # fmt: skip
+    out = _json(capsys, argv)
+    assert "fit's uncertainty is not in this interval" in out["uncertainty"]["interval_note"]
+
+
+def test_seeds_wrap_below_2_to_the_63() -> None:
+    inputs = UncertaintyInputs(seed=2**63 - 1)
+    study = lesion_study(read_lesion_table(STUDY), "I-124", uncertainty=inputs)
+    assert [r.uncertainty.seed for r in study.lesions if r.uncertainty] == [2**63 - 1, 0, 1]
+
+
+def test_a_curve_with_a_recovery_sd_is_refused(tmp_path: Path) -> None:
+    curve = read_recovery_phantom(PHANTOM)
+    with pytest.raises(InvalidValueError, match="--recovery-sd"):
+        lesion_study(
+            read_lesion_table(STUDY),
+            "I-124",
+            recovery_curve=curve,
+            uncertainty=UncertaintyInputs(recovery_sd=0.05),
+        )
+    text = (
+        "lesion_id,time_h,percent_ia,volume_ml,recovery_sd\n"
+        "a,24,0.1,2,0.05\na,48,0.08,,\na,96,0.05,,\n"
+    )
+    with pytest.raises(InvalidValueError, match="recovery_sd column and a recovery curve"):
+        lesion_study(read_lesion_table(_write(tmp_path, text)), "I-131", recovery_curve=curve)
+
+
+def test_two_size_uncertainties_for_one_lesion_are_refused(tmp_path: Path) -> None:
+    text = (
+        "lesion_id,time_h,percent_ia,volume_ml,volume_sd_ml,mass_sd_g\n"
+        "a,24,0.1,2,0.1,0.1\na,48,0.08,,,\na,96,0.05,,,\n"
+    )
+    with pytest.raises(InputFileError, match="both volume_sd_ml and mass_sd_g"):
+        read_lesion_table(_write(tmp_path, text))
+
+
+def test_cli_names_the_volume_sd_it_was_given(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["dose", "lesion", "--nuclide", "I-124", "--measurements",
+            str(EXAMPLES / "lesion_i124.csv"), "--volume-ml", "2", "--volume-sd-ml", "-1",
+            "--administered-mbq", "74"]  # fmt: skip
+    assert main(argv) == 2
+    assert "--volume-sd-ml" in capsys.readouterr().err

@@ -136,3 +136,23 @@ def test_unknown_model_and_too_few_points_for_the_logistic() -> None:
         fit_recovery_curve(NEMA_ML, np.full(6, 0.5), model="spline")
     with pytest.raises(InvalidValueError, match="at least 3 spheres"):
         fit_recovery_curve(NEMA_ML[:2], [0.3, 0.5], model="logistic")
+
+
+def test_spheres_of_one_volume_cannot_fix_a_curve() -> None:
+    with pytest.raises(InvalidValueError, match="different volumes"):
+        fit_recovery_curve([0.5, 0.5, 0.5], [0.3, 0.31, 0.29], model="logistic")
+
+
+def test_a_zero_recovery_sd_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "phantom.csv"
+    path.write_text("volume_ml,recovery,recovery_sd\n1,0.5,0\n2,0.6,0.02\n")
+    with pytest.raises(InputFileError, match="line 2: recovery_sd 0"):
+        read_recovery_phantom(path)
+
+
+def test_draws_of_many_volumes_are_chunked_and_keep_their_shape() -> None:
+    curve = fit_recovery_curve(NEMA_ML, sphere_recovery_gaussian(NEMA_ML, 7.0) * 0.99)
+    volumes = np.full((3, 7000), 2.0)
+    draws = curve.draw(volumes, np.random.default_rng(1))
+    assert draws.shape == (3, 7000)
+    assert np.all((draws >= 0.01) & (draws <= 1.0))

@@ -82,8 +82,9 @@ def _render_lesions(study: LesionStudy, console: Console) -> None:
     table = Table(
         title=f"Lesion dosimetry ({first.nuclide}): estimate [95 % interval]",
         caption=f"RC: recovery coefficient; P(meets): fraction of Monte Carlo draws needing "
-        f"at most {first.max_activity_mbq:g} MBq. Research use only: model estimates, not "
-        "treatment decisions.",
+        f"at most {first.max_activity_mbq:g} MBq; †: the fit's uncertainty is not in the "
+        "interval (trapezoid or undetermined covariance). Research use only: model estimates, "
+        "not treatment decisions.",
     )
     for column in (
         "lesion",
@@ -104,7 +105,7 @@ def _render_lesions(study: LesionStudy, console: Console) -> None:
         out = result.to_dict()
         u = result.uncertainty
         table.add_row(
-            str(result.lesion_id),
+            str(result.lesion_id) + (" †" if u is not None and u.partial else ""),
             f"{result.mass_g:.4g}",
             f"{result.recovery:.3g}",
             result.analysis.chosen,
@@ -150,6 +151,12 @@ def _single_sd(mass_sd_g: float | None, volume_sd_ml: float | None) -> float | N
             "--mass-sd-g/--volume-sd-ml", "both", "one of them (the volume's times the density)"
         )
     if volume_sd_ml is not None:
+        if not 0 <= volume_sd_ml <= LIMITS.volume_ml.high:  # also refuses nan
+            raise InvalidValueError(
+                "--volume-sd-ml",
+                volume_sd_ml,
+                f"a standard uncertainty in [0, {LIMITS.volume_ml.high:g}] mL",
+            )
         return volume_sd_ml * tissue_density_g_cm3()
     return mass_sd_g
 
@@ -330,6 +337,11 @@ def _render_single(result: LesionDose, out: dict[str, Any], console: Console) ->
                 _band(out, "activity_for_target_mbq", ".5g").strip(),
             ),
             ("fraction of draws meeting the criterion", f"{u.p_meets_max_activity:.3f}"),
+            *(
+                [("interval", "partial: " + out["uncertainty"]["interval_note"])]
+                if u.partial
+                else []
+            ),
             (
                 "relative uncertainty of the dose",
                 f"{100 * u.relative_sd['total']:.1f} % ({budget or 'no source given'})",

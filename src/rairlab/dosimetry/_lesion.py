@@ -234,7 +234,7 @@ class LesionDose:
 
 
 def _check_decay(
-    measurements: Measurements, nuclide: Nuclide, recovery: float
+    measurements: Measurements, nuclide: Nuclide, recovery: float, what: str = "--recovery"
 ) -> NDArray[np.float64]:
     """The recovery-corrected fractions, refused where more than the undecayed activity.
 
@@ -259,8 +259,8 @@ def _check_decay(
     if np.any(frac > remaining):
         lowest = float(np.max(raw / remaining))
         raise InvalidValueError(
-            "--recovery",
-            recovery,
+            what,
+            float(f"{recovery:.4g}"),
             f"a coefficient in [{max(lowest, LIMITS.recovery.low):.3g}, 1] for these data: a "
             "smaller one puts more activity in the lesion than remains undecayed",
         )
@@ -372,7 +372,9 @@ def lesion_dosimetry(
     target = LIMITS.target_dose_gy.check(target, "--target-gy")
     a_max = trial_max_activity_mbq() if max_activity_mbq is None else max_activity_mbq
     a_max = LIMITS.activity_mbq.check(a_max, "--max-activity-mbq")
-    frac = _check_decay(measurements, measured, rc)
+    curve = isinstance(recovery, RecoveryCurve)
+    what = "--recovery-curve (its coefficient at the lesion volume)" if curve else "--recovery"
+    frac = _check_decay(measurements, measured, rc, what)
     if therapy.name != measured.name:
         frac = redecay(measurements.times_h, frac, measured.half_life_h, therapy.half_life_h)
     analysis = fit_tac(measurements.times_h, frac, therapy.half_life_h, model=model)

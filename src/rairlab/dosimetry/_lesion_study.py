@@ -116,6 +116,12 @@ def _recovery(
             "a recovery column and a recovery curve",
             "one of them",
         )
+    if curve is not None and "recovery_sd" in lesion.sizes:
+        raise InvalidValueError(
+            f"recovery of {_name(lesion)}",
+            "a recovery_sd column and a recovery curve",
+            "one of them (a curve brings its own uncertainty)",
+        )
     if "recovery" in lesion.sizes:
         return lesion.sizes["recovery"]
     return fixed if curve is None else curve
@@ -157,7 +163,7 @@ def lesion_study(
         Uncertainties common to all lesions (activity calibration, S-value model,
         a fixed recovery's sd) and the Monte Carlo settings; each lesion's mass and
         recovery uncertainties come from its columns. ``None``: no Monte Carlo.
-        Lesion ``i`` (from 0) uses seed ``seed + i``.
+        Lesion ``i`` (from 0) uses seed ``(seed + i) mod 2⁶³``.
 
     Raises
     ------
@@ -177,6 +183,12 @@ def lesion_study(
             + (", ".join(sorted(ids)) or "one unnamed lesion: a mask with one label")
             + ")",
         )
+    if recovery_curve is not None and uncertainty is not None and uncertainty.recovery_sd:
+        raise InvalidValueError(
+            "--recovery-sd",
+            uncertainty.recovery_sd,
+            "no --recovery-sd with --recovery-curve (a curve brings its own uncertainty)",
+        )
     given = {k: v for k, v in (("mass_g", mass_g), ("volume_ml", volume_ml)) if v is not None}
     if (given or mass_sd_g is not None) and len(lesions) != 1:
         raise InvalidValueError(
@@ -192,7 +204,10 @@ def lesion_study(
             recovery_sd = lesion.sizes.get("recovery_sd", uncertainty.recovery_sd)
             sd = mass_sd_g if mass_sd_g is not None else lesion_sd
             spread = dataclasses.replace(
-                uncertainty, mass_sd_g=sd, recovery_sd=recovery_sd, seed=uncertainty.seed + i
+                uncertainty,
+                mass_sd_g=sd,
+                recovery_sd=recovery_sd,
+                seed=(uncertainty.seed + i) % 2**63,
             )
         try:
             result = lesion_dosimetry(

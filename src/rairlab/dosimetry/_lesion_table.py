@@ -118,6 +118,11 @@ def _sizes(
                 f"({limit.why})",
             )
         sizes[col] = first
+    if "volume_sd_ml" in sizes and "mass_sd_g" in sizes:
+        raise InputFileError(
+            where,
+            f"line {numbers[0]}: both volume_sd_ml and mass_sd_g given; give one per lesion",
+        )
     if "volume_ml" in sizes and "mass_g" in sizes:
         raise InputFileError(
             where, f"line {numbers[0]}: both volume_ml and mass_g given; give one size per lesion"

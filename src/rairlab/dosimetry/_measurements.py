@@ -133,7 +133,7 @@ def _columns(
     optional: tuple[str, ...],
 ) -> dict[str, Array | list[str]]:
     """The time column and the named columns of `rows`, with the times checked."""
-    _require(where, header, ("time_h", *required), f"time_h, {', '.join(required)}")
+    _require(where, header, ("time_h", *required), ", ".join(("time_h", *required)))
     out: dict[str, Array | list[str]] = {}
     for col in ("time_h", *required, *[c for c in optional if c in header]):
         texts = column_text(header, rows, col)

@@ -71,6 +71,7 @@ _PARAM_NAMES = {"gaussian": ("fwhm_mm",), "logistic": ("v50_ml", "slope")}
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 _MM3_PER_ML = 1000.0
 _NODES = 256  # Gauss-Legendre nodes over the radius; error < 1e-9 for R/σ up to 10³
+_CHUNK = 8192  # volumes per quadrature call in draws: 8192 x 256 floats, 17 MB per array
 
 
 @functools.cache
@@ -168,11 +169,14 @@ class RecoveryCurve:
         draws with a parameter <= 0 are redrawn (the curve needs positive ones).
         The result is clipped to the accepted recovery range.
         """
-        v = np.asarray(volume_ml, dtype=float)
+        v = np.asarray(volume_ml, dtype=float).ravel()
         mean = np.asarray(list(self.params.values()))
         params = _positive_normal(mean, self.covariance, v.shape, rng)
-        rc = _curve(self.model, v, params)
-        return np.asarray(np.clip(rc, LIMITS.recovery.low, LIMITS.recovery.high))
+        rc = np.empty(v.size)
+        for i in range(0, v.size, _CHUNK):  # the quadrature holds (chunk x nodes) floats
+            rc[i : i + _CHUNK] = _curve(self.model, v[i : i + _CHUNK], params[i : i + _CHUNK])
+        shape = np.shape(volume_ml)
+        return np.asarray(np.clip(rc, LIMITS.recovery.low, LIMITS.recovery.high)).reshape(shape)
 
     def extrapolated(self, volume_ml: float) -> bool:
         """Whether `volume_ml` lies outside the phantom spheres' volumes."""
@@ -264,12 +268,12 @@ def fit_recovery_curve(
     v = np.asarray(volumes_ml, dtype=float).ravel()
     rc = np.asarray(recovery, dtype=float).ravel()
     names = _PARAM_NAMES[model]
-    if v.shape != rc.shape or v.size < len(names) + 1:
+    if v.shape != rc.shape or np.unique(v).size < len(names) + 1:
         raise InvalidValueError(
             "phantom spheres",
             v.size,
-            f"at least {len(names) + 1} spheres, each with a volume and a recovery, for the "
-            f"{model} curve ({len(names)} parameter{'s' if len(names) > 1 else ''})",
+            f"at least {len(names) + 1} spheres of different volumes, each with a recovery, "
+            f"for the {model} curve ({len(names)} parameter{'s' if len(names) > 1 else ''})",
         )
     for value in v:
         LIMITS.volume_ml.check(float(value), "phantom sphere volume_ml")
@@ -342,6 +346,12 @@ def read_recovery_phantom(path: str | os.PathLike[str], model: str = "gaussian")
         for c in (size, "recovery", "recovery_sd")
         if c in header
     }
+    for lineno, x in zip(numbers, values.get("recovery_sd", ()), strict=False):
+        if not 0 < x <= 1:
+            raise InputFileError(
+                where,
+                f"line {lineno}: recovery_sd {x:g} is outside (0, 1] (a standard uncertainty)",
+            )
     volume = values[size]
     if size == "diameter_mm":
         volume = math.pi / 6.0 * volume**3 / _MM3_PER_ML

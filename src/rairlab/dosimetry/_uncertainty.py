@@ -160,10 +160,17 @@ class DoseUncertainty:
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form: medians and 95 % intervals, the budget and the sources."""
 
-        def band(values: tuple[float, float, float]) -> dict[str, Any]:
-            return {"median": values[1], "ci95": [values[0], values[2]]}
+        no_dose = "a dose quantile is 0 (a fit draw on its bound 0): no activity reaches the target"
 
-        return {
+        def band(values: tuple[float, float, float]) -> dict[str, Any]:
+            out: dict[str, Any] = {"median": values[1], "ci95": [values[0], values[2]]}
+            if not math.isfinite(values[1]):
+                out["median_note"] = no_dose
+            if not all(math.isfinite(v) for v in values):
+                out["ci95_note"] = no_dose
+            return out
+
+        out = {
             "draws": self.draws,
             "seed": self.seed,
             "dose_gy_per_gbq": band(self.dose_gy_per_gbq),
@@ -172,6 +179,20 @@ class DoseUncertainty:
             "relative_sd": self.relative_sd,
             "sources": self.included,
         }
+        if not all(math.isfinite(v) for v in self.relative_sd.values()):
+            out["relative_sd_note"] = "undefined where the median dose is 0"
+        if self.partial:
+            out["interval_note"] = (
+                "the fit's uncertainty is not in this interval ("
+                + self.included["fit"]
+                + "): it covers only the other sources listed"
+            )
+        return out
+
+    @property
+    def partial(self) -> bool:
+        """Whether the fit's own uncertainty is missing from the interval."""
+        return self.included["fit"].startswith("not drawn")
 
 
 def _truncated_normal(
@@ -314,16 +335,17 @@ def propagate_lesion_dose(
 
     d0 = fit.tia_h * SECONDS_PER_HOUR * BQ_PER_GBQ * s0
     total = d0 * np.prod(np.stack([factors[s] for s in SOURCES]), axis=0)
-    with np.errstate(divide="ignore"):
-        activity = np.where(total > 0, target_gy / np.where(total > 0, total, 1.0), np.inf)
-    activity = activity * MBQ_PER_GBQ
+    dose_band = _band(total)
+    # activity = target / dose falls as the dose rises, so its quantiles are the dose's
+    # in reverse order (inf where a dose quantile is 0: no activity reaches the target)
+    lo, mid, hi = (target_gy * MBQ_PER_GBQ / d if d > 0 else math.inf for d in reversed(dose_band))
     relative = {s: _rel_sd(factors[s]) for s in SOURCES} | {"total": _rel_sd(total)}
     return DoseUncertainty(
         draws=n,
         seed=inputs.seed,
-        dose_gy_per_gbq=_band(total),
-        activity_for_target_mbq=_band(activity),
-        p_meets_max_activity=float(np.mean(activity <= max_activity_mbq)),
+        dose_gy_per_gbq=dose_band,
+        activity_for_target_mbq=(lo, mid, hi),
+        p_meets_max_activity=float(np.mean(total * max_activity_mbq >= target_gy * MBQ_PER_GBQ)),
         relative_sd=relative,
         included=included,
     )

@@ -147,6 +147,7 @@ def _lesion_rows(result: Any, out: Mapping[str, Any]) -> list[list[str]]:
             ["dose per GBq, 95 % interval", f"{lo:.4g} – {hi:.4g}"],
             [f"activity for {result.target_gy:g} Gy, 95 % interval", f"{a_lo:.5g} – {a_hi:.5g}"],
             ["fraction of draws meeting the criterion", f"{u.p_meets_max_activity:.3f}"],
+            *([["interval", "partial: " + u.to_dict()["interval_note"]]] if u.partial else []),
             [
                 "relative uncertainty of the dose",
                 f"{100 * u.relative_sd['total']:.1f} % ({budget or 'no source given'})",
