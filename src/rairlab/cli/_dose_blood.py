@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rairlab.cli._output import JSON_OPTION, emit, shown
+from rairlab.cli._output import JSON_OPTION, emit, quantity_table, shown
 from rairlab.dosimetry import (
     BLOOD_VOLUME_ML,
     HEIGHT_CM,
@@ -80,12 +80,8 @@ def _single_point_rows(sp: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _render_single(out: dict[str, Any], console: Console) -> None:
-    table = Table(title="Blood dosimetry, single time point (Hänscheid et al. 2009, I-131)")
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
-    for row in _single_point_rows(out):
-        table.add_row(*row)
-    console.print(table)
+    title = "Blood dosimetry, single time point (Hänscheid et al. 2009, I-131)"
+    console.print(quantity_table(title, _single_point_rows(out)))
     mad = 100 * out["stated_mean_absolute_deviation"]
     console.print(f"Stated accuracy: mean absolute deviation {mad:g} % from the full method.")
 

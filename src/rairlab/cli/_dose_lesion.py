@@ -7,7 +7,6 @@ treatment decision.
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rairlab._io import check_output_file, optional_import, write_bytes
-from rairlab.cli._output import JSON_OPTION, emit, shown
+from rairlab.cli._output import JSON_OPTION, emit, quantity_table, shown
 from rairlab.dosimetry import (
     LIMITS,
     TAC_MODELS,
@@ -151,12 +150,7 @@ def _single_sd(mass_sd_g: float | None, volume_sd_ml: float | None) -> float | N
             "--mass-sd-g/--volume-sd-ml", "both", "one of them (the volume's times the density)"
         )
     if volume_sd_ml is not None:
-        if not 0 <= volume_sd_ml <= LIMITS.volume_ml.high:  # also refuses nan
-            raise InvalidValueError(
-                "--volume-sd-ml",
-                volume_sd_ml,
-                f"a standard uncertainty in [0, {LIMITS.volume_ml.high:g}] mL",
-            )
+        volume_sd_ml = LIMITS.volume_ml.sd().check(volume_sd_ml, "--volume-sd-ml")
         return volume_sd_ml * tissue_density_g_cm3()
     return mass_sd_g
 
@@ -293,60 +287,13 @@ def lesion(
             _render_lesions(study, console)
             _render_patient(out["patient"], console)
         else:
-            _render_single(study.lesions[0], out, console)
+            _render_single(study.lesions[0], console)
 
     emit(out, as_json, render)
 
 
-def _render_single(result: LesionDose, out: dict[str, Any], console: Console) -> None:
+def _render_single(result: LesionDose, console: Console) -> None:
     """One lesion: a quantity/value table with the Monte Carlo interval and budget."""
-    table = Table(
-        title=f"Lesion dosimetry ({result.nuclide}, {result.mass_g:.4g} g)",
-        caption="Research use only: model estimates, not treatment decisions.",
-    )
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
-    best = result.analysis.best
-    rows: list[tuple[str, str]] = [
-        ("model (chosen)", result.analysis.chosen),
-        (
-            "residence time (h)",
-            f"{best.tia_h:.4g}"
-            + (f" ± {best.tia_sd_h:.2g}" if math.isfinite(best.tia_sd_h) else ""),
-        ),
-        (f"TIA for {result.tia_basis_mbq:g} MBq (MBq·h)", f"{out['tia_mbq_h']:.4g}"),
-        ("recovery coefficient", f"{result.recovery:.3g}"),
-        ("dose per GBq (Gy/GBq)", f"{result.dose_gy_per_gbq:.4g}"),
-        (
-            f"activity for {result.target_gy:g} Gy (MBq)",
-            shown(out, "activity_for_target_mbq", ".5g"),
-        ),
-        (f"meets criterion (≤ {result.max_activity_mbq:g} MBq)", str(result.eligible)),
-    ]
-    u = result.uncertainty
-    if u is not None:
-        budget = ", ".join(
-            f"{k} {100 * v:.1f} %"
-            for k, v in u.relative_sd.items()
-            if k != "total" and math.isfinite(v) and v > 0
-        )
-        rows += [
-            ("dose per GBq, 95 % interval", _band(out, "dose_gy_per_gbq", ".4g").strip()),
-            (
-                f"activity for {result.target_gy:g} Gy, 95 % interval",
-                _band(out, "activity_for_target_mbq", ".5g").strip(),
-            ),
-            ("fraction of draws meeting the criterion", f"{u.p_meets_max_activity:.3f}"),
-            *(
-                [("interval", "partial: " + out["uncertainty"]["interval_note"])]
-                if u.partial
-                else []
-            ),
-            (
-                "relative uncertainty of the dose",
-                f"{100 * u.relative_sd['total']:.1f} % ({budget or 'no source given'})",
-            ),
-        ]
-    for k, v in rows:
-        table.add_row(k, v)
-    console.print(table)
+    title = f"Lesion dosimetry ({result.nuclide}, {result.mass_g:.4g} g)"
+    caption = "Research use only: model estimates, not treatment decisions."
+    console.print(quantity_table(title, result.summary_rows(), caption))

@@ -6,13 +6,14 @@ import json
 import math
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.table import Table
 
 from rairlab import RESEARCH_USE_NOTICE
 
@@ -25,6 +26,7 @@ __all__ = [
     "err_console",
     "non_finite_without_note",
     "progress_bar",
+    "quantity_table",
     "shown",
     "to_jsonable",
 ]
@@ -221,3 +223,15 @@ def shown(out: dict[str, Any], key: str, spec: str) -> str:
     """``out[key]`` formatted, or its note where it is not a finite number."""
     value = float(out[key])
     return format(value, spec) if math.isfinite(value) else f"none ({out[f'{key}_note']})"
+
+
+def quantity_table(
+    title: str, rows: Sequence[tuple[str, str]], caption: str | None = None
+) -> Table:
+    """A two-column ``quantity | value`` table of preformatted rows."""
+    table = Table(title=title, caption=caption)
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for quantity, value in rows:
+        table.add_row(quantity, value)
+    return table

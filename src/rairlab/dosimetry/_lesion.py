@@ -172,6 +172,42 @@ class LesionDose:
         """Predicted lesion dose at the maximum activity (Gy)."""
         return self.dose_gy_per_gbq * self.max_activity_mbq / MBQ_PER_GBQ
 
+    def summary_rows(self) -> list[tuple[str, str]]:
+        """(quantity, value) rows of this result for people: the CLI table and the web page.
+
+        Numbers that are not finite show their reason, as in :meth:`to_dict`; with a
+        Monte Carlo, its 95 % intervals, the share of draws meeting the criterion and
+        the uncertainty budget follow.
+        """
+        best = self.analysis.best
+        out = self.to_dict()
+
+        def pm(value: float, sd: float, spec: str) -> str:
+            return f"{value:{spec}}" + (f" ± {sd:.2g}" if math.isfinite(sd) else "")
+
+        activity = self.activity_for_target_mbq
+        rows = [
+            ("model (chosen)", self.analysis.chosen),
+            ("residence time (h)", pm(best.tia_h, best.tia_sd_h, ".4g")),
+            (f"TIA for {self.tia_basis_mbq:g} MBq (MBq·h)", f"{out['tia_mbq_h']:.4g}"),
+            ("recovery coefficient", f"{self.recovery:.3g}"),
+            ("dose per GBq (Gy/GBq)", pm(self.dose_gy_per_gbq, self.dose_sd_gy_per_gbq, ".4g")),
+            (
+                f"activity for {self.target_gy:g} Gy (MBq)",
+                f"{activity:.5g}"
+                if math.isfinite(activity)
+                else f"none ({out['activity_for_target_mbq_note']})",
+            ),
+            (
+                f"meets the NCT02152995 dosimetric criterion "
+                f"({self.target_gy:g} Gy with ≤ {self.max_activity_mbq:g} MBq)",
+                "yes" if self.eligible else "no",
+            ),
+        ]
+        if self.uncertainty is not None:
+            rows += self.uncertainty.summary_rows(self.target_gy)
+        return rows
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON result with the contract keys first.
 

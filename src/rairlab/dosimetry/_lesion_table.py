@@ -36,23 +36,14 @@ from rairlab.errors import InputFileError, InvalidValueError
 __all__ = ["LESION_COLUMNS", "LesionInput", "mask_volumes_ml", "read_lesion_table"]
 
 
-def _sd_range(value: Range) -> Range:
-    return Range(
-        0.0,
-        value.high,
-        value.unit,
-        "a standard uncertainty, >= 0 and at most the largest accepted value",
-    )
-
-
 #: Per-lesion columns of a lesion study CSV, with the range each value must lie in.
 LESION_COLUMNS: dict[str, Range] = {
     "volume_ml": LIMITS.volume_ml,
     "mass_g": LIMITS.mass_g,
-    "volume_sd_ml": _sd_range(LIMITS.volume_ml),
-    "mass_sd_g": _sd_range(LIMITS.mass_g),
+    "volume_sd_ml": LIMITS.volume_ml.sd(),
+    "mass_sd_g": LIMITS.mass_g.sd(),
     "recovery": LIMITS.recovery,
-    "recovery_sd": _sd_range(LIMITS.recovery),
+    "recovery_sd": LIMITS.recovery.sd(),
 }
 _ID_MAX_CHARS = 64
 

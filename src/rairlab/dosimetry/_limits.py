@@ -56,6 +56,21 @@ class Range:
         unit = f" {self.unit}" if self.unit else ""
         return f"[{self.low:g}, {self.high:g}]{unit}"
 
+    def sd(self) -> Range:
+        """The accepted standard uncertainties of this quantity: 0 to its largest value.
+
+        Examples
+        --------
+        >>> LIMITS.volume_ml.sd().interval
+        '[0, 100000] mL'
+        """
+        return Range(
+            0.0,
+            self.high,
+            self.unit,
+            "a standard uncertainty, >= 0 and at most the largest accepted value",
+        )
+
     def describe(self) -> str:
         """The accepted values as an error message says them: ``'a number in [..] unit'``."""
         return f"a number in {self.interval}"

@@ -152,14 +152,20 @@ def _fit_form(model: str, lam_p: float) -> tuple[Callable[..., Array], Array]:
     return (lambda t, a, c, mu, kk: reported(t, a, c - a, mu, kk)), jac
 
 
-def _integral(model: str, lam_p: float, p: Array) -> float:
+def _integrals(model: str, lam_p: float, p: ArrayLike) -> Array:
+    """``∫₀^∞ f dt`` for parameter rows `p` (shape ``(..., k)``, the reported order)."""
+    q = np.asarray(p, dtype=float)
     if model == "mono":
-        return float(p[0] / (lam_p + p[1]))
+        return np.asarray(q[..., 0] / (lam_p + q[..., 1]))
     if model == "bi":
-        l1, l2 = lam_p + p[1], lam_p + p[1] + p[2]
-        return float(p[0] * (1.0 / l1 - 1.0 / l2))
-    l1, l2 = lam_p + p[2], lam_p + p[2] + p[3]
-    return float(p[0] / l1 + p[1] / l2)
+        l1, l2 = lam_p + q[..., 1], lam_p + q[..., 1] + q[..., 2]
+        return np.asarray(q[..., 0] * (1.0 / l1 - 1.0 / l2))
+    l1, l2 = lam_p + q[..., 2], lam_p + q[..., 2] + q[..., 3]
+    return np.asarray(q[..., 0] / l1 + q[..., 1] / l2)
+
+
+def _integral(model: str, lam_p: float, p: Array) -> float:
+    return float(_integrals(model, lam_p, p))
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from rairlab.dosimetry._limits import LIMITS, Range
 from rairlab.dosimetry._nuclides import Nuclide
 from rairlab.dosimetry._recovery import RecoveryCurve
 from rairlab.dosimetry._svalue_grid import sphere_s_value_interpolated
-from rairlab.dosimetry._tac import TacFit, _bounds, _fit_form, _integral
+from rairlab.dosimetry._tac import TacFit, _bounds, _fit_form, _integrals
 from rairlab.dosimetry._units import BQ_PER_GBQ, MBQ_PER_GBQ, SECONDS_PER_HOUR
 from rairlab.errors import InvalidValueError
 
@@ -107,16 +107,14 @@ class UncertaintyInputs:
     def checked(self) -> UncertaintyInputs:
         """These inputs with every number checked against its range."""
         sd = LIMITS.relative_sd
-        recovery_sd = Range(0.0, 1.0, "", "a standard uncertainty of a coefficient in [0.01, 1]")
-        mass_sd = Range(0.0, LIMITS.mass_g.high, "g", "a standard uncertainty of a mass")
         draws = LIMITS.draws.check(self.draws, "--draws")
         if draws != int(draws):
             raise InvalidValueError("--draws", self.draws, "a whole number of draws")
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
             raise InvalidValueError("--seed", self.seed, "a whole number in [0, 2^63)")
         return UncertaintyInputs(
-            mass_sd_g=_opt(mass_sd, self.mass_sd_g, "--mass-sd-g"),
-            recovery_sd=_opt(recovery_sd, self.recovery_sd, "--recovery-sd"),
+            mass_sd_g=_opt(LIMITS.mass_g.sd(), self.mass_sd_g, "--mass-sd-g"),
+            recovery_sd=_opt(LIMITS.recovery.sd(), self.recovery_sd, "--recovery-sd"),
             activity_relative_sd=_opt(sd, self.activity_relative_sd, "--activity-sd"),
             s_value_relative_sd=_opt(sd, self.s_value_relative_sd, "--s-value-sd"),
             draws=int(draws),
@@ -189,6 +187,31 @@ class DoseUncertainty:
             )
         return out
 
+    def summary_rows(self, target_gy: float) -> list[tuple[str, str]]:
+        """(quantity, value) rows for people: the intervals, P(meets) and the budget."""
+        lo, _, hi = self.dose_gy_per_gbq
+        a_lo, _, a_hi = self.activity_for_target_mbq
+        budget = ", ".join(
+            f"{k.replace('_', ' ')} {100 * v:.1f} %"
+            for k, v in self.relative_sd.items()
+            if k != "total" and math.isfinite(v) and v > 0
+        )
+        rows = [
+            ("dose per GBq, 95 % interval", f"{lo:.4g} – {hi:.4g}"),
+            (f"activity for {target_gy:g} Gy, 95 % interval", f"{a_lo:.5g} – {a_hi:.5g}"),
+            ("fraction of draws meeting the criterion", f"{self.p_meets_max_activity:.3f}"),
+        ]
+        if self.partial:
+            rows.append(("interval", f"partial: {self.to_dict()['interval_note']}"))
+        total = self.relative_sd["total"]
+        rows.append(
+            (
+                "relative uncertainty of the dose",
+                f"{100 * total:.1f} % ({budget or 'no source given'})",
+            )
+        )
+        return rows
+
     @property
     def partial(self) -> bool:
         """Whether the fit's own uncertainty is missing from the interval."""
@@ -235,7 +258,8 @@ def _fit_tia_draws(fit: TacFit, n: int, rng: np.random.Generator) -> Array | Non
         batch = rng.multivariate_normal(mean, cov, size=max(n - filled, 64), method="eigh")
         fitted = np.maximum(batch @ to_fitted.T, lower)
         reported = fitted @ to_reported.T
-        tia = np.fromiter((_integral(fit.model, lam_p, p) for p in reported), float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tia = _integrals(fit.model, lam_p, reported)
         tia = tia[np.isfinite(tia) & (tia <= ceiling)][: n - filled]
         out[filled : filled + tia.size] = tia
         filled += tia.size

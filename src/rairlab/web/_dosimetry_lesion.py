@@ -111,51 +111,6 @@ def _shown(out: Mapping[str, Any], key: str, spec: str) -> str:
     return format(value, spec) if math.isfinite(value) else f"none ({out[f'{key}_note']})"
 
 
-def _lesion_rows(result: Any, out: Mapping[str, Any]) -> list[list[str]]:
-    """The quantity/value rows of one lesion, with its Monte Carlo interval."""
-    best = result.analysis.best
-    sd = f" ± {best.tia_sd_h:.2g}" if math.isfinite(best.tia_sd_h) else ""
-    dose_sd = (
-        f" ± {result.dose_sd_gy_per_gbq:.2g}" if math.isfinite(result.dose_sd_gy_per_gbq) else ""
-    )
-    rows = [
-        ["model (chosen)", result.analysis.chosen],
-        ["residence time (h)", f"{best.tia_h:.4g}{sd}"],
-        [f"TIA for {result.tia_basis_mbq:g} MBq (MBq·h)", f"{out['tia_mbq_h']:.4g}"],
-        ["recovery coefficient", f"{result.recovery:.3g}"],
-        ["dose per GBq (Gy/GBq)", f"{result.dose_gy_per_gbq:.4g}{dose_sd}"],
-        [
-            f"activity for {result.target_gy:g} Gy (MBq)",
-            _shown(out, "activity_for_target_mbq", ".5g"),
-        ],
-        [
-            f"meets the NCT02152995 dosimetric criterion "
-            f"({result.target_gy:g} Gy with ≤ {result.max_activity_mbq:g} MBq)",
-            "yes" if result.eligible else "no",
-        ],
-    ]
-    u = result.uncertainty
-    if u is not None:
-        lo, _, hi = u.dose_gy_per_gbq
-        a_lo, _, a_hi = u.activity_for_target_mbq
-        budget = ", ".join(
-            f"{k.replace('_', ' ')} {100 * v:.1f} %"
-            for k, v in u.relative_sd.items()
-            if k != "total" and math.isfinite(v) and v > 0
-        )
-        rows += [
-            ["dose per GBq, 95 % interval", f"{lo:.4g} – {hi:.4g}"],
-            [f"activity for {result.target_gy:g} Gy, 95 % interval", f"{a_lo:.5g} – {a_hi:.5g}"],
-            ["fraction of draws meeting the criterion", f"{u.p_meets_max_activity:.3f}"],
-            *([["interval", "partial: " + u.to_dict()["interval_note"]]] if u.partial else []),
-            [
-                "relative uncertainty of the dose",
-                f"{100 * u.relative_sd['total']:.1f} % ({budget or 'no source given'})",
-            ],
-        ]
-    return rows
-
-
 def _study_chart(study: Any) -> dict[str, Any]:
     """Each lesion's recovery-corrected data and chosen curve, on one chart."""
     end = max(max(r.times_h) for r in study.lesions) * 1.5
@@ -231,7 +186,7 @@ def lesion_part(
     if all(x.lesion_id is None for x in lesions):
         result = study.lesions[0]
         out = result.to_dict()
-        out["table"] = _lesion_rows(result, out)
+        out["table"] = result.summary_rows()
         out["model_selection"] = _fit_rows(result.analysis)
         predicted = result.nuclide != result.measured_nuclide
         chart = _curve_chart(
@@ -246,7 +201,7 @@ def lesion_part(
     else:
         out = study.to_dict()
         for lesion, result in zip(out["lesions"], study.lesions, strict=True):
-            lesion["table"] = _lesion_rows(result, lesion)
+            lesion["table"] = result.summary_rows()
         first = study.lesions[0]
         out |= {
             "nuclide": first.nuclide,
