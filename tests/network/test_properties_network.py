@@ -42,10 +42,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from rairlab._numba import AVAILABLE
 from rairlab.network import (
     CompiledModel,
     Conditions,
-    _kernels,
     compile_model,
     conditions,
     drug_effect,
@@ -62,7 +62,7 @@ from rairlab.network import (
 )
 from rairlab.network._options import MAX_EXPOSURE
 
-COMPILED = _kernels.AVAILABLE
+COMPILED = AVAILABLE
 TOL = 1e-10  # steady_state's default tolerance on max|F(x) - x|
 PROPERTY = settings(
     derandomize=True,

@@ -51,8 +51,7 @@ from rairlab.network._population import (
 from rairlab.network._random import random_conditions
 from rairlab.network._rules import And, Const, Expr, Not, Or, Var, parse_rule, to_text, variables
 from rairlab.network._specs import NetworkData
-from rairlab.network._steady import SteadyState, steady_state
-from rairlab.network._timecourse import TimeCourse, time_course
+from rairlab.network.solvers import SteadyState, TimeCourse, steady_state, time_course
 
 __all__ = [
     "And",

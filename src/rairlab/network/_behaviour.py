@@ -21,8 +21,8 @@ from rairlab.network._compile import compile_model
 from rairlab.network._compiled import CompiledModel
 from rairlab.network._data import DATA_DIR
 from rairlab.network._perturb import conditions
-from rairlab.network._steady import SteadyState, steady_state
 from rairlab.network._yamlines import line_of, load_yaml_lines
+from rairlab.network.solvers import SteadyState, steady_state
 
 __all__ = ["THRESHOLD", "Behaviour", "BehaviourResult", "check_behaviour", "load_behaviour"]
 

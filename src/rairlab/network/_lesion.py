@@ -22,8 +22,7 @@ from rairlab.network._data import load_network_data
 from rairlab.network._perturb import conditions
 from rairlab.network._population import PopulationSample, population_conditions
 from rairlab.network._specs import NetworkData
-from rairlab.network._steady import SteadyState, steady_state
-from rairlab.network._timecourse import time_course
+from rairlab.network.solvers import SteadyState, steady_state, time_course
 
 __all__ = ["LesionState", "mix_clones", "normal_thyrocyte", "population_steady_state"]
 

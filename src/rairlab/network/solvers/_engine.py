@@ -1,0 +1,24 @@
+"""Which implementation runs: the compiled kernels (Numba) or the NumPy paths."""
+
+from __future__ import annotations
+
+from rairlab import _numba
+from rairlab.errors import InvalidValueError
+
+__all__ = ["ENGINES", "use_compiled"]
+
+ENGINES = ("auto", "compiled", "numpy")
+
+
+def use_compiled(engine: str, n_patients: int) -> bool:
+    """True to run the compiled kernel for `engine` ("auto", "compiled" or "numpy").
+
+    "auto" takes the compiled kernel when Numba is available (see
+    :mod:`rairlab._numba`) and there is at least one patient; "compiled" without
+    Numba is one clear error.
+    """
+    if engine not in ENGINES:
+        raise InvalidValueError("engine", engine, "auto, compiled or numpy")
+    if engine == "compiled" and not _numba.AVAILABLE:
+        raise InvalidValueError("engine", engine, "numpy or auto (Numba is not available)")
+    return engine != "numpy" and _numba.AVAILABLE and n_patients > 0
