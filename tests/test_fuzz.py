@@ -222,7 +222,7 @@ NUMBER_TEXT = st.one_of(
 def test_fuzz_parse_genotype(text: str) -> None:
     from rairlab.knowledge import parse_genotype
 
-    _lib(parse_genotype, text)
+    _lib(parse_genotype, text, _kb())
 
 
 @fuzz(2000)

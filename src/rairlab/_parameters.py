@@ -32,7 +32,8 @@ from typing import Any, Union
 
 import yaml
 
-from rairlab.errors import DataFileError, InvalidValueError
+from rairlab._distributions import check_distribution
+from rairlab.errors import DataFileError, InvalidValueError, UnknownNameError
 
 __all__ = ["DOMAINS", "FITTED_PATH", "ParameterSet", "ParametersLike", "parameter_set"]
 
@@ -155,8 +156,6 @@ def replace_distribution(
     ...                      {"x.sigma": 0.5, "y.sigma": 9.0}, "population")
     {'median': 1.0, 'sigma': 0.5}
     """
-    from rairlab._distributions import check_distribution
-
     out = dict(params)
     head = record + "."
     mine = {k[len(head) :]: v for k, v in values.items() if k.startswith(head)}
@@ -183,8 +182,6 @@ def check_records(values: Mapping[str, float], records: Any, where: str) -> None
     UnknownNameError
         A value naming no record, with the close matches.
     """
-    from rairlab.errors import UnknownNameError
-
     known = set(records)
     for key in values:
         rec = key.split(".", 1)[0] if key.split(".", 1)[0] in known else key

@@ -184,7 +184,7 @@ def test_trial_plot_refuses_a_bad_output_before_reading_the_run(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _never(monkeypatch, "rairlab.cohort.RunDir")
+    _never(monkeypatch, "rairlab.cohort._report.RunDir")
     output = str(tmp_path / "fig.pdf") if kind == "wrong suffix" else place(kind, ".png")
     _refused(["trial", "plot", str(tmp_path / "run"), "-o", output], tmp_path, "--output", capsys)
 
@@ -229,7 +229,7 @@ def test_calibrate_and_demo_refuse_a_bad_run_directory(
           "--mass-g", "2", "--plot", "{tmp}/fit.png"],
          ["rairlab.cli._dose_lesion.read_lesion_table"]),
         (["trial", "run", str(SPEC), "--out", "{tmp}/run"], ["rairlab.cohort.load_trial_spec"]),
-        (["trial", "plot", "{tmp}/run", "-o", "{tmp}/fig.svg"], ["rairlab.cohort.RunDir"]),
+        (["trial", "plot", "{tmp}/run", "-o", "{tmp}/fig.svg"], ["rairlab.cohort._report.RunDir"]),
         (["calibrate", "--out", "{tmp}/run"], ["rairlab.calibration.calibrate"]),
         (["demo", "--out", "{tmp}/run"], ["rairlab.cli._demo.run_demo_trial"]),
     ],

@@ -15,11 +15,13 @@ from rairlab.dosimetry import (
     get_nuclide,
     lesion_dose_per_gbq,
     lesion_dosimetry,
-    lesion_thresholds,
     sphere_s_value,
     trial_criteria,
+    trial_max_activity_mbq,
 )
-from rairlab.errors import InvalidValueError, UnknownNameError
+from rairlab.errors import DataFileError, InvalidValueError, UnknownNameError
+from rairlab.knowledge import KnowledgeBase, load_knowledge
+from rairlab.radiobiology import response_thresholds
 
 LESION_API = {
     "LesionDose",
@@ -32,11 +34,12 @@ LESION_API = {
     "fit_tac",
     "lesion_dose_per_gbq",
     "lesion_dosimetry",
-    "lesion_thresholds",
     "read_csv_columns",
     "read_measurements",
     "redecay",
     "trial_criteria",
+    "trial_max_activity_mbq",
+    "TrialCriterion",
     "BloodDose",
     "blood_dose_per_gbq",
     "blood_dosimetry",
@@ -120,17 +123,54 @@ def test_unknown_nuclide_is_refused() -> None:
         lesion_dosimetry(_mono(48.0, 0.001), "I-132", 2.0)
 
 
-def test_thresholds_and_trial_criteria_are_cited_data() -> None:
-    th = lesion_thresholds()
-    assert th.value("remnant_ablation_gy") == 300.0
-    assert th.value("metastasis_response_gy") == 80.0
-    assert th["metastasis_response_gy"].doi == "10.1056/NEJM198310203091601"
+def test_trial_criterion_is_the_knowledge_base_record_in_mbq() -> None:
+    record = load_knowledge().trial("NCT02152995").dosimetry_criterion
+    assert record is not None
     crit = trial_criteria()
-    assert crit.value("target_lesion_dose") == 20.0
-    assert crit["max_activity"].unit == "mCi"
-    for rec in [*th.values(), *crit.values()]:
-        assert rec.citation.strip()
-        assert rec.provenance == "literature"
+    assert crit.trial == "NCT02152995"
+    assert crit.target_gy == record.min_lesion_dose_gy == 20.0
+    # 1 mCi = 37 MBq exactly (1 Ci = 3.7e10 Bq): 300 mCi = 11 100 MBq
+    assert crit.max_activity_mbq == trial_max_activity_mbq() == record.max_activity_mci * 37.0
+    assert crit.max_activity_mbq == 11100.0
+    assert "Table 1" in crit.citation
+    assert "2000 cGy" in crit.citation
+    assert crit.doi == "10.1016/j.drup.2023.100939"
+
+
+def test_trial_criterion_follows_the_knowledge_base_it_reads() -> None:
+    """The numbers live in the trial's record only: another record, other defaults."""
+    kb = load_knowledge()
+    trial = kb.trial("NCT02152995")
+    assert trial.dosimetry_criterion is not None
+    other = trial.model_copy(
+        update={"dosimetry_criterion": trial.dosimetry_criterion.model_copy(
+            update={"min_lesion_dose_gy": 30.0, "max_activity_mci": 200.0})}
+    )  # fmt: skip
+    edited = KnowledgeBase(source=kb.source, trials=(other,))
+    assert (trial_criteria(edited).target_gy, trial_criteria(edited).max_activity_mbq) == (
+        30.0,
+        7400.0,
+    )
+    bare = KnowledgeBase(
+        source=kb.source, trials=(trial.model_copy(update={"dosimetry_criterion": None}),)
+    )
+    with pytest.raises(DataFileError, match=r"NCT02152995.*no dosimetry_criterion"):
+        trial_criteria(bare)
+
+
+def test_literature_thresholds_rows_are_the_radiobiology_levels() -> None:
+    d = lesion_dosimetry(_mono(48.0, 0.001), "I-131", 2.0).to_dict()
+    levels = response_thresholds()
+    rows = {r["name"]: r for r in d["literature_thresholds"]}
+    assert set(rows) == set(levels)
+    for name, rec in levels.items():
+        assert rows[name]["dose_gy"] == rec.value
+        assert rows[name]["citation"] == rec.citation
+        # the activity that reaches the level: level / (dose per GBq), in MBq; rel 1e-12
+        assert rows[name]["activity_mbq"] == pytest.approx(
+            float(rec.value) / d["dose_gy_per_gbq"] * 1e3,
+            rel=1e-12,
+        )
 
 
 def test_json_dict_has_the_contract_keys() -> None:

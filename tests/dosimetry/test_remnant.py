@@ -15,11 +15,11 @@ from rairlab.dosimetry import (
     LIMITS,
     Measurements,
     get_nuclide,
-    lesion_thresholds,
     remnant_dosimetry,
     sphere_s_value,
 )
 from rairlab.errors import InputFileError, InvalidValueError
+from rairlab.radiobiology import response_thresholds
 
 LAM131 = get_nuclide("I-131").decay_constant_per_h
 GBQ_H_S = 3.6e12  # decays in 1 GBq·h
@@ -54,7 +54,7 @@ def test_mono_exponential_remnant_dose_by_hand() -> None:
 
 def test_activity_for_the_maxon_300_gy() -> None:
     r = remnant_dosimetry(mass_g=2.0, uptake=0.02, effective_half_life_h=96.0)
-    assert r.target_gy == lesion_thresholds().value("remnant_ablation_gy") == 300.0
+    assert r.target_gy == response_thresholds().value("remnant_ablation_gy") == 300.0
     assert r.activity_for_target_mbq == pytest.approx(300.0 / r.dose_gy_per_gbq * 1e3, rel=1e-12)
     # dose is linear in activity: the activity found gives 300 Gy
     assert r.dose_gy_per_gbq * r.activity_for_target_mbq / 1e3 == pytest.approx(300.0)

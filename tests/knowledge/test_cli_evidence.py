@@ -229,3 +229,15 @@ def test_drug_trametinib_shows_its_trials_and_outcomes() -> None:
     assert "NCT02152995" in {t.nct_id for t in report.trials}
     outcome_ids = [o.id for o in report.agents[0].outcomes]
     assert len(outcome_ids) == len(set(outcome_ids))
+
+
+def test_a_trial_shows_its_dosimetry_criterion(
+    narrow: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["evidence", "--trial", "NCT02152995"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "NCT02152995 dosimetry criterion: a lesion dose ≥ 20 Gy with ≤ 300 mCi" in out
+    assert main(["evidence", "--trial", "NCT02152995", "--json"]) == 0
+    (trial,) = json.loads(capsys.readouterr().out)["trials"]
+    assert trial["dosimetry_criterion"]["min_lesion_dose_gy"] == 20.0
+    assert trial["dosimetry_criterion"]["citations"] == ["liu2023"]

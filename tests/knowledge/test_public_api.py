@@ -4,7 +4,8 @@ import rairlab.knowledge as knowledge
 
 EXPECTED = [
     "CHECKS", "Agent", "AgentEvidence", "AgentKind", "Alteration", "AlterationType",
-    "Biomarker", "Certainty", "Effect", "Entity", "EvidenceLevel", "EvidenceReport", "Fact",
+    "Biomarker", "Certainty", "DosimetryCriterion", "Effect", "Entity", "EvidenceLevel",
+    "EvidenceReport", "Fact",
     "Gene", "Genotype", "Interaction", "InteractionEffect", "KnowledgeBase", "Level", "Outcome",
     "ParsedAlteration", "Problem", "Reference", "RelatedAlteration", "ResultRow", "Source",
     "StudyType", "Trial", "catalogue", "effect_sign", "evidence", "evidence_level", "lint",

@@ -105,3 +105,59 @@ def test_named_trials_without_nct_id_are_found_by_acronym() -> None:
 def test_unknown_study_type_is_an_invalid_value_naming_the_choices() -> None:
     with pytest.raises(InvalidValueError, match=r"'phase4'.*phase3_trial"):
         evidence_level("phase4")
+
+
+def _criterion(**change: object) -> dict[str, object]:
+    return {
+        "min_lesion_dose_gy": 20.0,
+        "max_activity_mci": 300.0,
+        "value_text": ">= 2000 cGy with <= 300 mCi",
+        "citations": ["doe2020"],
+    } | change
+
+
+def test_trial_dosimetry_criterion_is_typed() -> None:
+    from rairlab.knowledge._schemas import Trial
+
+    trial = Trial.model_validate(
+        {"id": "TRL-900", "nct_id": "NCT00000001", "citations": ["doe2020"],
+         "dosimetry_criterion": _criterion()}
+    )  # fmt: skip
+    assert trial.dosimetry_criterion is not None
+    assert trial.dosimetry_criterion.max_activity_mci == 300.0
+    assert Trial(id="TRL-901", nct_id="NCT00000002").dosimetry_criterion is None
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"min_lesion_dose_gy": 0.0}, "greater than 0"),
+        ({"max_activity_mci": -300.0}, "greater than 0"),
+        ({"max_activity_mci": float("inf")}, "finite"),
+        ({"citations": []}, "at least 1"),
+        ({"citations": ["roe2021"]}, r"cites \['roe2021'\], which the trial's citations"),
+        ({"max_activity_mbq": 11100.0}, "Extra inputs"),
+    ],
+)
+def test_trial_dosimetry_criterion_refuses(change: dict[str, object], match: str) -> None:
+    from rairlab.knowledge._schemas import Trial
+
+    with pytest.raises(ValidationError, match=match):
+        Trial.model_validate(
+            {"id": "TRL-900", "nct_id": "NCT00000001", "citations": ["doe2020"],
+             "dosimetry_criterion": _criterion(**change)}
+        )  # fmt: skip
+
+
+def test_nct02152995_criterion_is_the_reviews_table_1() -> None:
+    """2000 cGy and 300 mCi as Table 1 prints them; the record keeps Gy and mCi."""
+    from rairlab.knowledge import load_knowledge
+
+    trial = load_knowledge().trial("NCT02152995")
+    crit = trial.dosimetry_criterion
+    assert crit is not None
+    assert crit.min_lesion_dose_gy * 100 == 2000  # cGy as printed
+    assert crit.max_activity_mci == 300
+    assert {"2000", "300"} <= set(crit.value_text.replace("cGy", " ").split())
+    assert crit.section == trial.section == "Table 1"
+    assert any("2000 cGy" in o and "300 mCi" in o for o in trial.primary_outcomes)

@@ -21,6 +21,7 @@ def test_public_names() -> None:
         "eqd2",
         "lea_catcheside_g",
         "parameters",
+        "response_thresholds",
         "tcp_poisson",
     ]
 
@@ -98,3 +99,15 @@ def test_every_parameter_is_cited_and_assumptions_say_so() -> None:
     assert table["alpha_beta_tumour"].provenance == "assumption"
     # none of the radiobiological defaults is thyroid-specific: all are assumptions
     assert {r.name for r in table.values() if r.provenance != "assumption"} == set()
+
+
+def test_response_thresholds_are_cited_maxon_levels() -> None:
+    th = rb.response_thresholds()
+    assert th.value("remnant_ablation_gy") == 300.0
+    assert th.value("metastasis_response_gy") == 80.0
+    assert th.value("nodal_metastasis_response_gy") == 85.0
+    assert th["metastasis_response_gy"].doi == "10.1056/NEJM198310203091601"
+    for rec in th.values():
+        assert rec.unit == "Gy"
+        assert "Maxon" in rec.citation
+        assert rec.provenance == "literature"

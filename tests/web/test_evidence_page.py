@@ -32,6 +32,15 @@ def test_unknown_drug_is_one_line_400_with_close_match(client: Any) -> None:
     assert "Traceback" not in page.text
 
 
+def test_a_trial_shows_its_dosimetry_criterion(client: Any) -> None:
+    data = client.get("/api/evidence", params={"trial": "NCT02152995"}).json()
+    crit = data["trials"][0]["dosimetry_criterion"]
+    assert (crit["min_lesion_dose_gy"], crit["max_activity_mci"]) == (20.0, 300.0)
+    page = client.get("/evidence", params={"trial": "NCT02152995"})
+    assert "Dosimetry criterion" in page.text
+    assert "≥ 20 Gy with ≤ 300 mCi" in page.text
+
+
 def test_names_for_autocomplete(client: Any) -> None:
     r = client.get("/api/names", params={"kind": "alteration"})
     assert "BRAF p.V600E" in r.json()["names"]

@@ -34,7 +34,11 @@ from numpy.typing import NDArray
 
 from rairlab._io import write_bytes, write_json
 from rairlab.calibration._problem import Problem, load_problem
+from rairlab.calibration._result import calibration_result, write_fitted
 from rairlab.calibration._rundir import Run
+from rairlab.calibration._simulate import simulate_targets
+from rairlab.cohort._engines import single_threaded
+from rairlab.network import load_network_data
 
 __all__ = ["MIN_PROPOSAL_SD", "calibrate", "evaluate_many"]
 
@@ -47,8 +51,6 @@ _PHASES = ("fit", "explore", "variants")
 def _evaluate(
     values: dict[str, float], variant: str | None, problem_path: str
 ) -> dict[str, tuple[int, int]]:
-    from rairlab.calibration._simulate import simulate_targets
-
     return simulate_targets(load_problem(Path(problem_path)), values, variant)
 
 
@@ -63,8 +65,6 @@ class _Evaluator:
     def __enter__(self) -> _Evaluator:
         if self.workers > 1:
             import multiprocessing
-
-            from rairlab.cohort._engines import single_threaded
 
             self._pool = ProcessPoolExecutor(
                 self.workers,
@@ -222,8 +222,6 @@ def _explore(
 def _variants(
     run: Run, ev: _Evaluator, best: Array, best_ll: float, tick: Callable[[int], None]
 ) -> list[dict[str, Any]]:
-    from rairlab.network import load_network_data
-
     problem = run.problem
     k = problem.dimension
     n_targets = len(problem.targets)
@@ -319,8 +317,6 @@ def calibrate(
     dict
         The result written to ``calibration.json`` (see :func:`calibration_result`).
     """
-    from rairlab.calibration._result import calibration_result
-
     problem = problem or load_problem()
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     run = Run(Path(out), problem, workers, resume)
@@ -382,15 +378,12 @@ def calibrate(
     }
     write_json(run.path / "manifest.json", result["manifest"])
     write_json(run.path / "calibration.json", result)
-    from rairlab.calibration._result import write_fitted
 
     write_fitted(run.path / "fitted.yaml", result)
     return result
 
 
 def _count_variant_options() -> int:
-    from rairlab.network import load_network_data
-
     return sum(len(s.options) - 1 for s in load_network_data().switches)
 
 

@@ -18,15 +18,19 @@ import duckdb
 import numpy as np
 from scipy.optimize import brentq
 
+from rairlab.biokinetics import iodide_model
 from rairlab.calibration._petab_model import sbml_id
 from rairlab.calibration._problem import Problem
 from rairlab.calibration._simulate import _run_spec, _spec
 from rairlab.calibration._targets import Target
-from rairlab.cohort._pipeline import _NETWORK_TSH
+from rairlab.cohort import load_cohort_data
+from rairlab.cohort._pipeline import _NETWORK_TSH, exposure
 from rairlab.errors import InvalidValueError
+from rairlab.network import population_steady_state
 from rairlab.network._compiled import CompiledModel
 from rairlab.network._population import PopulationSample
 from rairlab.network._specs import NetworkData
+from rairlab.observation import detection_limit_pct_ia_per_g, scan_protocol
 
 __all__ = [
     "LOGISTIC_SCALE",
@@ -125,9 +129,6 @@ def representatives(
 
 
 def _arm_exposure(drug: Any) -> float:
-    from rairlab.cohort import load_cohort_data
-    from rairlab.cohort._pipeline import exposure
-
     return exposure(drug, load_cohort_data())
 
 
@@ -138,9 +139,6 @@ def half_visible_uptake(scan: str, tsh: str, mass_g: float) -> float:
     (one lesion, typical renal clearance) against the scan's size-dependent limit
     (fitted parameter set); 5 (the model's ceiling) when even that is not visible.
     """
-    from rairlab.biokinetics import iodide_model
-    from rairlab.observation import detection_limit_pct_ia_per_g, scan_protocol
-
     t_scan = scan_protocol(scan).imaging_time_h
     limit = float(detection_limit_pct_ia_per_g(np.array([mass_g]), scan)[0])
 
@@ -231,7 +229,6 @@ def predict(
     data: NetworkData,
 ) -> float:
     """The target's observable for ODE patient `sample`, solved by rairlab."""
-    from rairlab.network import population_steady_state
 
     def uptake(drugs: Mapping[str, float] | None, hours: float | None) -> float:
         st = population_steady_state(

@@ -21,7 +21,10 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rairlab.calibration._targets import DATA_DIR, Target, load_targets, read_yaml
-from rairlab.errors import DataFileError
+from rairlab.cohort import load_cohort_data
+from rairlab.errors import DataFileError, RairlabError
+from rairlab.network import load_population_spec
+from rairlab.observation import data_tables
 
 __all__ = ["FitSettings", "FittedParameter", "Problem", "load_problem", "prior_value"]
 
@@ -97,10 +100,6 @@ def prior_value(name: str) -> float:
     >>> prior_value("population.braf_strength.median")
     0.8
     """
-    from rairlab.cohort import load_cohort_data
-    from rairlab.network import load_population_spec
-    from rairlab.observation import data_tables
-
     domain, rest = name.split(".", 1)
     if domain == "scan":
         return float(data_tables()["scans"].value(rest))
@@ -207,8 +206,6 @@ def load_problem(path: Path = DATA_DIR / "problem.yaml") -> Problem:
     >>> p.dimension >= 5, p.names[0].split(".")[0] in ("population", "patient", "scan")
     (True, True)
     """
-    from rairlab.errors import RairlabError
-
     try:
         doc = _ProblemFile.model_validate(read_yaml(path))
     except ValidationError as exc:

@@ -18,7 +18,8 @@ import pyarrow as pa
 
 from rairlab.calibration._problem import Problem
 from rairlab.calibration._targets import DATA_DIR, Target
-from rairlab.cohort import BLOCK, TrialSpec, parse_trial_spec
+from rairlab.cohort import BLOCK, TrialSpec, load_trial_spec, parse_trial_spec
+from rairlab.cohort._pipeline import simulate_chunk
 from rairlab.errors import InvalidValueError
 
 __all__ = ["simulate_targets"]
@@ -26,14 +27,10 @@ __all__ = ["simulate_targets"]
 
 @functools.lru_cache(maxsize=32)
 def _spec(name: str) -> TrialSpec:
-    from rairlab.cohort import load_trial_spec
-
     return load_trial_spec(DATA_DIR / "trials" / name)
 
 
 def _run_spec(spec: TrialSpec, n: int, values: Mapping[str, float], variant: str | None) -> Any:
-    from rairlab.cohort._pipeline import simulate_chunk
-
     doc = spec.model_dump(mode="json")
     doc["population"]["n"] = n
     doc["simulation"]["parameters"] = {"base": "prior", "values": dict(values)}

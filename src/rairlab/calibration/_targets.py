@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rairlab.cohort import load_trial_spec
 from rairlab.errors import DataFileError
 
 if TYPE_CHECKING:
@@ -90,8 +91,6 @@ class Target(_Strict):
 
     def trial(self) -> TrialSpec:
         """The target's calibration trial spec."""
-        from rairlab.cohort import load_trial_spec
-
         return load_trial_spec(DATA_DIR / "trials" / self.spec)
 
 

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from rairlab._io import check_output_dir
 from rairlab.cli._output import JSON_OPTION, emit, progress_bar
-from rairlab.errors import InvalidValueError
+from rairlab.errors import InputFileError, InvalidValueError
 
 __all__ = ["calibrate", "render_validation", "validate"]
 
@@ -29,8 +29,6 @@ def _workers(workers: int | None) -> int:
 
 
 def _existing(path: Path) -> Path:
-    from rairlab.errors import InputFileError
-
     if not path.is_file():
         raise InputFileError(str(path), "no such problem file (see calibration/data/problem.yaml)")
     return path

@@ -32,16 +32,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from rairlab._distributions import median
 from rairlab._io import check_output_dir
 from rairlab.biokinetics import iodide_model
 from rairlab.cli._output import JSON_OPTION, emit
+from rairlab.cohort import LocalEngine, load_cohort_data, load_trial_spec, run_trial
 from rairlab.cohort._case import parameter_set_label
 from rairlab.dosimetry import (
     activity_for_dose,
     get_nuclide,
     lesion_dose_per_gbq,
     trial_criteria,
-    trial_max_activity_mbq,
 )
 from rairlab.knowledge import evidence, load_knowledge
 from rairlab.network import (
@@ -83,9 +84,6 @@ def lesion_uptake_scale() -> float:
 
     The median of the cohort's ``lesion_uptake_scale`` in the active (fitted) parameter set.
     """
-    from rairlab._distributions import median
-    from rairlab.cohort import load_cohort_data
-
     d = load_cohort_data().patient["lesion_uptake_scale"]
     return median(d.family, d.params)
 
@@ -115,10 +113,10 @@ def run_demo() -> dict[str, Any]:
     kinetics = iodide_model(uptake_activity, mass_g=LESION_MASS_G, tsh_state=TSH_STATE)
     residence_h = kinetics.residence_times(nuclide)["lesion"]
     gy_per_gbq = lesion_dose_per_gbq(residence_h, THERAPY_NUCLIDE, LESION_MASS_G)
-    criteria = trial_criteria()
-    target_gy = criteria.value("target_lesion_dose")
+    criterion = trial_criteria()
+    target_gy = criterion.target_gy
     needed_mbq = activity_for_dose(gy_per_gbq, target_gy)
-    max_mbq = trial_max_activity_mbq()
+    max_mbq = criterion.max_activity_mbq
 
     braf = evidence(alteration="BRAF p.V600E")
     rows = []
@@ -182,8 +180,6 @@ def run_demo_trial(out: Path | None = None, workers: int = 1) -> dict[str, Any]:
     One worker by default: the demo is two chunks, less than a process pool costs to start.
     """
     from importlib.resources import as_file, files
-
-    from rairlab.cohort import LocalEngine, load_trial_spec, run_trial
 
     with as_file(files("rairlab.cohort") / DEMO_TRIAL) as path:
         spec = load_trial_spec(path)

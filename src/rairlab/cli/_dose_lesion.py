@@ -29,11 +29,14 @@ from rairlab.dosimetry import (
     read_lesion_table,
     read_recovery_phantom,
     tissue_density_g_cm3,
+    trial_criteria,
 )
 from rairlab.dosimetry._recovery import RECOVERY_MODELS
 from rairlab.errors import InvalidValueError
 
 __all__ = ["lesion"]
+
+_CRITERION = trial_criteria()  # the defaults the help names
 
 
 def _plot(study: LesionStudy, path: Path) -> None:
@@ -200,12 +203,13 @@ def lesion(
         None,
         "--target-gy",
         help=f"Target lesion dose (Gy), in {LIMITS.target_dose_gy.interval}; "
-        "default 20 (NCT02152995).",
+        f"default {_CRITERION.target_gy:g} ({_CRITERION.trial}).",
     ),
     max_activity_mbq: float | None = typer.Option(
         None,
         "--max-activity-mbq",
-        help=f"Maximum activity (MBq), in {LIMITS.activity_mbq.interval}; default 11100 (300 mCi).",
+        help=f"Maximum activity (MBq), in {LIMITS.activity_mbq.interval}; "
+        f"default {_CRITERION.max_activity_mbq:g} ({_CRITERION.trial}).",
     ),
     recovery: float = typer.Option(
         1.0,

@@ -131,6 +131,16 @@ def _render_report(report: EvidenceReport, names: dict[str, str], console: Conso
             _add(t, tr.label, tr.phase or "", tr.status or "", _fmt(tr.sample_size),
                  tr.title or "")  # fmt: skip
         console.print(t)
+        for tr in report.trials:
+            c = tr.dosimetry_criterion
+            if c is not None:
+                cited = "; ".join(x for x in (c.outcome, ", ".join(c.citations), c.section) if x)
+                console.print(
+                    escape(
+                        f"{tr.label} dosimetry criterion: a lesion dose ≥ {c.min_lesion_dose_gy:g} "
+                        f"Gy with ≤ {c.max_activity_mci:g} mCi ({cited})"
+                    )
+                )
     if report.biomarkers:
         t = _table("Biomarkers", {"id": ID, "name": 30, "kind": 14, "genes": 20})
         for b in report.biomarkers:

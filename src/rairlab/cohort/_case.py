@@ -28,6 +28,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from rairlab import RESEARCH_USE_NOTICE, __version__
+from rairlab._distributions import median
+from rairlab._parameters import fitted_document, parameter_set
+from rairlab.cohort import _pipeline as pl
 from rairlab.cohort._case_evidence import EvidenceCard, evidence_cards
 from rairlab.cohort._case_spec import (
     MAX_LESION_MASS_G,
@@ -38,7 +42,10 @@ from rairlab.cohort._case_spec import (
 )
 from rairlab.cohort._data import LESION_SITES, CohortData
 from rairlab.cohort._patients import BLOCK, Patients, block_seed, driver_class, sample_block
+from rairlab.cohort._run import check_exposures
 from rairlab.cohort._spec import Population
+from rairlab.dosimetry import max_activity_blood_mbq, trial_criteria
+from rairlab.network import median_sample
 
 __all__ = [
     "MAX_LESION_MASS_G",
@@ -66,8 +73,6 @@ _LESION_STREAM = 1
 
 def parameter_set_label() -> str:
     """Which parameter set the defaults come from: the fitted set's version, or the prior."""
-    from rairlab._parameters import fitted_document
-
     doc = fitted_document()
     return f"fitted {doc['version']} (docs/validation.md)" if doc else "prior (uncalibrated)"
 
@@ -256,9 +261,6 @@ def _with_case_lesions(
 
 def _typical_patient(case: TumourCase, ctx: Any) -> Patients:
     """One patient with every population parameter at its median and the case's lesions."""
-    from rairlab._distributions import median
-    from rairlab.network import median_sample
-
     data: CohortData = ctx.data
     present, site, mass = _lesion_arrays(case.lesions, 1)
     med = {k: np.array([median(d.family, d.params)]) for k, d in data.patient.items()}
@@ -306,9 +308,6 @@ def _state(
     ctx: Any, pat: Patients, net: Any, case: TumourCase, target: float, cap: float
 ) -> dict[str, Any]:
     """Uptake, kinetics, scan and dose of every patient (row 0: the typical one) in one state."""
-    from rairlab.cohort import _pipeline as pl
-    from rairlab.dosimetry import max_activity_blood_mbq
-
     r = pl._relative_uptake(ctx, net)
     kin = pl._kinetics(ctx, pat, r, case.tsh, case.scan)
     visible = pl._visible(ctx, pat, kin, case.scan)
@@ -368,12 +367,6 @@ def evaluate_case(case: TumourCase | Mapping[str, Any]) -> CaseResult:
     >>> bool(u.p5 <= u.median <= u.p95), r.p_uptake_restored
     (True, 0.0)
     """
-    from rairlab import RESEARCH_USE_NOTICE, __version__
-    from rairlab._parameters import parameter_set
-    from rairlab.cohort import _pipeline as pl
-    from rairlab.cohort._run import check_exposures
-    from rairlab.dosimetry import trial_criteria, trial_max_activity_mbq
-
     case = parse_case(case)
     ctx = pl._context(case.variant, parameter_set("fitted"))
     check_exposures(case.drugs, ctx.data, "case")
@@ -388,12 +381,12 @@ def evaluate_case(case: TumourCase | Mapping[str, Any]) -> CaseResult:
         if drugs
         else net_before
     )
-    target, cap = pl._criterion_gy(), trial_max_activity_mbq()
+    criterion = trial_criteria()
+    target, cap = criterion.target_gy, criterion.max_activity_mbq
     nets = dict(zip(STATES, (net_before, net_on), strict=True))
     st = {k: _state(ctx, pat, v, case, target, cap) for k, v in nets.items()}
     model = ctx.model
     outputs = [i for i, kind in enumerate(model.kinds) if kind == "output"]
-    table = trial_criteria()
     return CaseResult(
         case=case,
         typical_activity={
@@ -427,11 +420,11 @@ def evaluate_case(case: TumourCase | Mapping[str, Any]) -> CaseResult:
             k: Interval.of(s["blood_max"][1:], float(s["blood_max"][0])) for k, s in st.items()
         },
         criterion={
-            "trial": "NCT02152995",
+            "trial": criterion.trial,
             "target_gy": target,
             "max_activity_mbq": cap,
-            "citation": table["target_lesion_dose"].citation,
-            "doi": table["target_lesion_dose"].doi,
+            "citation": criterion.citation,
+            "doi": criterion.doi,
         },
         evidence=evidence_cards(case),
         provenance={

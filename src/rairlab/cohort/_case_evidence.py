@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from rairlab.cohort._case_spec import TumourCase
+from rairlab.knowledge import evidence, load_knowledge, parse_genotype
+from rairlab.network import load_network_data
+from rairlab.network._perturb import genotype_effects
 
 __all__ = ["EvidenceCard", "evidence_cards"]
 
@@ -69,8 +72,6 @@ def _first_sentence(text: str, limit: int = 320) -> str:
 
 def _cite(keys: Sequence[str]) -> list[str]:
     """Citation keys as the knowledge base prints them, with the DOI where it has one."""
-    from rairlab.knowledge import load_knowledge
-
     kb = load_knowledge()
     out = []
     for k in keys:
@@ -94,9 +95,6 @@ def _outcome_item(o: Any) -> dict[str, Any]:
 
 
 def _card(kind: Literal["alteration", "drug"], name: str) -> EvidenceCard:
-    from rairlab.knowledge import evidence
-    from rairlab.network._perturb import genotype_effects
-
     report = evidence(alteration=name) if kind == "alteration" else evidence(drug=name)
     more: dict[str, int] = {}
     lists: dict[str, tuple[Any, ...]] = {}
@@ -176,8 +174,6 @@ def _card(kind: Literal["alteration", "drug"], name: str) -> EvidenceCard:
 
 def _drug_actions(agent_id: str) -> str:
     """How the network models an agent: its actions on nodes, as a short text."""
-    from rairlab.network import load_network_data
-
     acts = [
         f"{a.mode}s {a.node}" if a.node else f"{a.mode} x{a.factor:g}"
         for rec in load_network_data().agents
@@ -195,8 +191,6 @@ def _cached_card(kind: Literal["alteration", "drug"], name: str) -> EvidenceCard
 
 def evidence_cards(case: TumourCase) -> tuple[EvidenceCard, ...]:
     """One card per alteration of the case's genotype, then one per drug."""
-    from rairlab.knowledge import load_knowledge, parse_genotype
-
     alts = parse_genotype(case.genotype, load_knowledge()) if case.genotype else ()
     return tuple(
         [_cached_card("alteration", a.text) for a in alts]

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from rairlab import RESEARCH_USE_NOTICE
-from rairlab._io import write_text
+from rairlab._io import check_output_file, write_text
 from rairlab.cohort._case import CaseResult, Interval, evaluate_case, load_case
+from rairlab.cohort._pipeline import _compiled
 from rairlab.cohort._report import _STYLE
+from rairlab.network import network_svg
 
 __all__ = [
     "STATE_LABELS",
@@ -347,9 +349,6 @@ def case_report_html(result: CaseResult) -> str:
     >>> text.startswith("<!DOCTYPE html>"), "<script" in text
     (True, False)
     """
-    from rairlab.cohort._pipeline import _compiled
-    from rairlab.network import network_svg
-
     c = result.case
     before, on = result.typical_activity["before"], result.typical_activity["on"]
     diagram = network_svg(
@@ -416,8 +415,6 @@ def write_case_report(
     InvalidValueError
         `out` cannot be written.
     """
-    from rairlab._io import check_output_file
-
     path = Path(case_file)
     target = path.with_name(f"{path.stem}.report.html") if out is None else Path(out)
     check_output_file(target, "--output", (".html", ".htm"))

@@ -16,9 +16,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rairlab.cohort._data import LESION_SITES
+from rairlab.cohort._pipeline import _compiled
 from rairlab.cohort._spec import Arm, DrugDose, _suggest, read_yaml_file, validation_problem
 from rairlab.dosimetry import LIMITS, tissue_density_g_cm3
-from rairlab.errors import InputFileError, RairlabError, shown_value
+from rairlab.errors import InputFileError, InvalidValueError, RairlabError, shown_value
+from rairlab.knowledge import load_knowledge, parse_genotype
+from rairlab.network import conditions, load_network_data, resolve_variant
 
 __all__ = ["MAX_LESION_MASS_G", "CaseLesion", "TumourCase", "load_case", "parse_case"]
 
@@ -116,8 +119,6 @@ class TumourCase(_Strict):
     @field_validator("genotype")
     @classmethod
     def _genotype(cls, v: str) -> str:
-        from rairlab.knowledge import load_knowledge, parse_genotype
-
         try:
             parsed = parse_genotype(v, load_knowledge()) if v.strip() else None
         except RairlabError as exc:
@@ -149,8 +150,6 @@ class TumourCase(_Strict):
     @field_validator("variant")
     @classmethod
     def _variant(cls, v: str | None) -> str | None:
-        from rairlab.network import resolve_variant
-
         if v is not None:
             try:
                 resolve_variant(v)
@@ -170,10 +169,6 @@ class TumourCase(_Strict):
 def _checked_env(env: Mapping[str, Any]) -> dict[str, Any]:
     """`env` by the network's environment keys (a node id names its key), checked by the
     network's own condition builder; ValueError naming the key and the accepted values."""
-    from rairlab.cohort._pipeline import _compiled
-    from rairlab.errors import InvalidValueError
-    from rairlab.network import conditions, load_network_data
-
     spec = load_network_data().environment
     by_node = {s.node: k for k, s in spec.items()}
     out: dict[str, Any] = {}

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-from rairlab.errors import InvalidValueError
+from rairlab.errors import InvalidValueError, UnknownNameError
 
 __all__ = [
     "ENGINES",
@@ -165,6 +165,5 @@ def make_engine(name: str, workers: int | None = None, scheduler: str | None = N
         return LocalEngine(workers)
     if name == "dask":
         return DaskEngine(scheduler, workers)
-    from rairlab.errors import UnknownNameError
 
     raise UnknownNameError("engine", name, ENGINES)

@@ -53,7 +53,6 @@ from rairlab.dosimetry import (
     lesion_dose_per_gbq_population,
     max_activity_blood_mbq,
     trial_criteria,
-    trial_max_activity_mbq,
 )
 from rairlab.errors import InvalidValueError
 from rairlab.network import (
@@ -61,6 +60,7 @@ from rairlab.network import (
     LesionState,
     PopulationSpec,
     compile_model,
+    load_network_data,
     load_population_spec,
     normal_thyrocyte,
     population_steady_state,
@@ -119,15 +119,8 @@ def _context(variant: str | None, parameters: ParameterSet) -> _Context:
     )
 
 
-def _criterion_gy() -> float:
-    """The cited dosimetric target of NCT02152995 (Gy)."""
-    return trial_criteria().value("target_lesion_dose")
-
-
 def _tsh_level(tsh: str) -> float:
     """The network's TSH input level of a preparation (withdrawal and rhTSH may be equal)."""
-    from rairlab.network import load_network_data
-
     return float(load_network_data().environment["tsh"].levels[_NETWORK_TSH[tsh]])
 
 
@@ -420,12 +413,12 @@ def _arm_activity(
     an invisible lesion can neither meet the threshold nor set the activity.
     """
     therapy = arm.therapy
-    # unset: the cited criteria of NCT02152995 (dosimetry/data)
-    target = therapy.target_gy if therapy and therapy.target_gy else _criterion_gy()
+    criterion = trial_criteria()  # unset: NCT02152995's, from its knowledge-base record
+    target = therapy.target_gy if therapy and therapy.target_gy else criterion.target_gy
     cap = (
         therapy.max_activity_mbq
         if therapy and therapy.max_activity_mbq
-        else trial_max_activity_mbq()
+        else criterion.max_activity_mbq
     )
     needed = _needed_activity(gy_per_gbq, measured, target)
     reach = needed <= cap

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from rairlab import RESEARCH_USE_NOTICE
-from rairlab._io import optional_import, write_text
+from rairlab._io import check_output_file, optional_import, write_text
+from rairlab.cohort._store import RunDir
 from rairlab.errors import InvalidValueError
 
 __all__ = [
@@ -49,8 +50,6 @@ footer { margin-top: 2em; font-size: 12px; color: #555; }
 
 def read_summary(run_dir: str | os.PathLike[str]) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """The run directory, its manifest and its summary; one clear error if it is no finished run."""
-    from rairlab.cohort import RunDir
-
     run_d = RunDir(Path(run_dir))
     manifest = run_d.manifest()
     try:
@@ -243,8 +242,6 @@ def write_trial_report(
     run_dir: str | os.PathLike[str], out: str | os.PathLike[str] | None = None
 ) -> Path:
     """Write the report of `run_dir` to `out` (default ``RUN_DIR/report.html``) atomically."""
-    from rairlab._io import check_output_file
-
     target = (
         check_output_file(out, "--output", (".html", ".htm"))
         if out is not None

@@ -20,11 +20,14 @@ import numpy as np
 
 from rairlab._io import write_json
 from rairlab._version import __version__
+from rairlab.cohort._data import load_cohort_data
 from rairlab.cohort._engines import Engine, LocalEngine
 from rairlab.cohort._patients import BLOCK
+from rairlab.cohort._pipeline import exposure, simulate_chunk
 from rairlab.cohort._spec import TrialSpec, parse_trial_spec
 from rairlab.cohort._store import RunDir
 from rairlab.errors import InvalidValueError
+from rairlab.network._options import MAX_EXPOSURE
 
 __all__ = ["TrialResult", "chunk_blocks", "run_trial"]
 
@@ -47,8 +50,6 @@ def _task(
     writes the chunk's tables itself and returns only its timing; otherwise it
     returns the tables for the caller to write.
     """
-    from rairlab.cohort._pipeline import simulate_chunk
-
     spec = parse_trial_spec(spec_json)
     t0 = time.perf_counter()
     tables = simulate_chunk(spec, arm, range(first, stop))
@@ -75,8 +76,6 @@ def check_against_data(spec: TrialSpec) -> None:
     InvalidValueError
         A histology list the setting gives no patients of.
     """
-    from rairlab.cohort._data import load_cohort_data
-
     data = load_cohort_data()
     setting = data.setting(spec.population.setting)
     if spec.population.histology and not setting.histology.restricted(spec.population.histology):
@@ -101,9 +100,6 @@ def check_exposures(drugs: Any, data: Any, where: str) -> None:
         A dose whose exposure (relative to the reference daily dose) exceeds
         `MAX_EXPOSURE`: past it every modelled effect is saturated, so it is a typo.
     """
-    from rairlab.cohort._pipeline import exposure
-    from rairlab.network._options import MAX_EXPOSURE
-
     for j, drug in enumerate(drugs):
         if drug.dose_mg is None and drug.per_day is None:
             continue

@@ -27,8 +27,12 @@ from pydantic import (
 )
 
 from rairlab._parameters import ParameterSet, parameter_set
+from rairlab.cohort._data import load_cohort_data
 from rairlab.dosimetry import LIMITS
 from rairlab.errors import InputFileError, RairlabError, close_matches, shown_value
+from rairlab.knowledge import load_knowledge, parse_genotype
+from rairlab.network import load_population_spec, modelled_agents, resolve_variant
+from rairlab.observation import SCAN_TYPES, scan_protocol
 
 __all__ = [
     "ENDPOINTS",
@@ -95,9 +99,6 @@ class DrugDose(_Strict):
     @field_validator("name")
     @classmethod
     def _known_drug(cls, v: str) -> str:
-        from rairlab.knowledge import load_knowledge
-        from rairlab.network import modelled_agents
-
         known = modelled_agents()
         record = load_knowledge().find_agent(v)
         canonical = record.name if record is not None else v.strip().lower()
@@ -146,8 +147,6 @@ class Arm(_Strict):
     @field_validator("scan")
     @classmethod
     def _known_scan(cls, v: str) -> str:
-        from rairlab.observation import SCAN_TYPES
-
         if v not in SCAN_TYPES:
             raise ValueError(f"unknown scan {shown_value(v)}.{_suggest(v, list(SCAN_TYPES))}")
         return v
@@ -166,8 +165,6 @@ class Arm(_Strict):
 
 
 def _genotype_texts(mix: dict[str, float]) -> dict[str, float]:
-    from rairlab.knowledge import load_knowledge, parse_genotype
-
     kb = load_knowledge()
     for text in mix:
         if text != "none":
@@ -321,8 +318,6 @@ class TrialSpec(_Strict):
         if len(set(names)) != len(names):
             raise ValueError(f"arm names must be distinct: {names}")
         if self.simulation.variant is not None:
-            from rairlab.network import resolve_variant
-
             try:
                 resolve_variant(self.simulation.variant)
             except RairlabError as exc:
@@ -458,10 +453,6 @@ def load_trial_spec(path: str | Path) -> TrialSpec:
 
 def _check_parameters(simulation: Simulation) -> None:
     """Every value names a number of a data file, inside its domain (ValueError if not)."""
-    from rairlab.cohort._data import load_cohort_data
-    from rairlab.network import load_population_spec
-    from rairlab.observation import scan_protocol
-
     try:
         parameters = simulation.parameter_set()
         load_population_spec(parameters=parameters)

@@ -20,6 +20,7 @@ from rairlab.dosimetry._blood import (
     single_point_blood_dosimetry,
     single_point_constants,
 )
+from rairlab.dosimetry._criterion import TrialCriterion, trial_criteria, trial_max_activity_mbq
 from rairlab.dosimetry._imaging import Image3D, load_dicom_series, load_nifti, save_nifti
 from rairlab.dosimetry._kernels import (
     VoxelKernel,
@@ -32,9 +33,6 @@ from rairlab.dosimetry._lesion import (
     activity_for_dose,
     lesion_dose_per_gbq,
     lesion_dosimetry,
-    lesion_thresholds,
-    trial_criteria,
-    trial_max_activity_mbq,
 )
 from rairlab.dosimetry._lesion_study import LesionStudy, lesion_study
 from rairlab.dosimetry._lesion_table import LesionInput, mask_volumes_ml, read_lesion_table
@@ -109,6 +107,7 @@ __all__ = [
     "SinglePointBloodDose",
     "TacAnalysis",
     "TacFit",
+    "TrialCriterion",
     "UncertaintyInputs",
     "VoxelDose",
     "VoxelKernel",
@@ -128,7 +127,6 @@ __all__ = [
     "lesion_dose_per_gbq_population",
     "lesion_dosimetry",
     "lesion_study",
-    "lesion_thresholds",
     "load_dicom_series",
     "load_kernel",
     "load_nifti",

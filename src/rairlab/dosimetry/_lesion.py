@@ -8,11 +8,13 @@ self-dose S-value of a unit-density sphere of the lesion's mass:
 
 The activity that reaches a target dose is ``A = D_target / (D/A₀)``; a lesion
 meets the dosimetric criterion when that activity does not exceed the maximum
-(the NCT02152995 criterion: ≥ 20 Gy with ≤ 300 mCi, kept as data with the
-review's Table 1 as source). With I-124 PET data, ``predict="I-131"``
-decay-corrects the measurements with I-124's half-life and re-decays them with
-I-131's before fitting. Research use only: these are model estimates, not
-treatment decisions.
+(the NCT02152995 criterion: ≥ 20 Gy with ≤ 300 mCi, the trial's record in the
+knowledge base; :func:`~rairlab.dosimetry.trial_criteria`). The result also gives
+the activity for each literature response level of
+:func:`rairlab.radiobiology.response_thresholds`. With I-124 PET data,
+``predict="I-131"`` decay-corrects the measurements with I-124's half-life and
+re-decays them with I-131's before fitting. Research use only: these are model
+estimates, not treatment decisions.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rairlab._cited import CitedTable, load_cited
+from rairlab.dosimetry._criterion import trial_criteria
 from rairlab.dosimetry._limits import LIMITS
 from rairlab.dosimetry._measurements import Measurements
 from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
@@ -33,57 +35,11 @@ from rairlab.dosimetry._svalue_grid import _dose_per_gbq
 from rairlab.dosimetry._svalues import sphere_s_value, tissue_density_g_cm3
 from rairlab.dosimetry._tac import TacAnalysis, fit_tac, redecay
 from rairlab.dosimetry._uncertainty import DoseUncertainty, UncertaintyInputs, propagate_lesion_dose
-from rairlab.dosimetry._units import (
-    BQ_PER_GBQ,
-    MBQ_PER_GBQ,
-    SECONDS_PER_HOUR,
-    cited_activity_mbq,
-)
+from rairlab.dosimetry._units import BQ_PER_GBQ, MBQ_PER_GBQ, SECONDS_PER_HOUR
 from rairlab.errors import InputFileError, InvalidValueError
+from rairlab.radiobiology import response_thresholds
 
-__all__ = [
-    "LesionDose",
-    "activity_for_dose",
-    "lesion_dose_per_gbq",
-    "lesion_dosimetry",
-    "lesion_thresholds",
-    "trial_criteria",
-]
-
-_PKG = "rairlab.dosimetry"
-
-
-def lesion_thresholds() -> CitedTable:
-    """Literature lesion-dose levels associated with response (Maxon et al.), cited.
-
-    Examples
-    --------
-    >>> lesion_thresholds().value("remnant_ablation_gy")
-    300.0
-    """
-    return load_cited(_PKG, "data/literature/lesion_thresholds.yaml")
-
-
-def trial_criteria() -> CitedTable:
-    """The NCT02152995 dosimetric criterion (target dose, maximum activity), citing Table 1.
-
-    Examples
-    --------
-    >>> trial_criteria().value("target_lesion_dose")
-    20.0
-    """
-    return load_cited(_PKG, "data/liu2023/nct02152995_criteria.yaml")
-
-
-def trial_max_activity_mbq() -> float:
-    """The NCT02152995 maximum activity (300 mCi) in MBq.
-
-    Examples
-    --------
-    >>> trial_max_activity_mbq()
-    11100.0
-    """
-    return cited_activity_mbq(trial_criteria()["max_activity"])
+__all__ = ["LesionDose", "activity_for_dose", "lesion_dose_per_gbq", "lesion_dosimetry"]
 
 
 def lesion_dose_per_gbq(
@@ -125,7 +81,7 @@ def activity_for_dose(
     >>> float(activity_for_dose(4.0, 20.0))
     5000.0
     """
-    target = trial_criteria().value("target_lesion_dose") if target_gy is None else target_gy
+    target = trial_criteria().target_gy if target_gy is None else target_gy
     tg = np.asarray(target, dtype=float)
     if not np.all(np.isfinite(tg)) or np.any(tg <= 0):
         raise InvalidValueError("target_gy", target_gy, "finite doses > 0 Gy")
@@ -216,7 +172,7 @@ class LesionDose:
         ``<key>_note`` beside it saying why.
         """
         best = self.analysis.best
-        thresholds = lesion_thresholds()
+        thresholds = response_thresholds()
         no_dose = "no finite activity reaches it: the fitted dose per GBq is 0 or next to it"
         out: dict[str, Any] = {
             "tia_mbq_h": best.tia_h * self.tia_basis_mbq,
@@ -404,9 +360,9 @@ def lesion_dosimetry(
     therapy = get_nuclide(predict) if predict else measured
     mass, volume = _lesion_size(mass_g, volume_ml)
     rc = _recovery_at(recovery, mass)
-    target = trial_criteria().value("target_lesion_dose") if target_gy is None else target_gy
+    target = trial_criteria().target_gy if target_gy is None else target_gy
     target = LIMITS.target_dose_gy.check(target, "--target-gy")
-    a_max = trial_max_activity_mbq() if max_activity_mbq is None else max_activity_mbq
+    a_max = trial_criteria().max_activity_mbq if max_activity_mbq is None else max_activity_mbq
     a_max = LIMITS.activity_mbq.check(a_max, "--max-activity-mbq")
     curve = isinstance(recovery, RecoveryCurve)
     what = "--recovery-curve (its coefficient at the lesion volume)" if curve else "--recovery"

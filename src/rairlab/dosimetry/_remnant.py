@@ -20,7 +20,7 @@ with the residence time ``τ`` from either
 
       τ = U_dc · e^{λ_bio t_u} / (λ_bio + λ_p,I-131).
 
-The activity for the Maxon remnant level (300 Gy, ``lesion_thresholds()``) is
+The activity for the Maxon remnant level (300 Gy, ``radiobiology.response_thresholds()``) is
 ``300 / (D/A₀)``. Given the blood dose per GBq (EANM SOP or single time point),
 the result says whether the 2-Gy blood limit would be reached first. Research
 use only: model estimates, not a treatment decision.
@@ -43,7 +43,7 @@ import numpy as np
 from rairlab._cited import CitedTable, load_cited
 from rairlab.dosimetry._blood import max_activity_blood_mbq
 from rairlab.dosimetry._data import assumption
-from rairlab.dosimetry._lesion import activity_for_dose, lesion_thresholds
+from rairlab.dosimetry._lesion import activity_for_dose
 from rairlab.dosimetry._limits import LIMITS
 from rairlab.dosimetry._measurements import Measurements
 from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
@@ -51,6 +51,7 @@ from rairlab.dosimetry._svalues import sphere_s_value
 from rairlab.dosimetry._tac import TacAnalysis, fit_tac, redecay
 from rairlab.dosimetry._units import BQ_PER_GBQ, MBQ_PER_GBQ, SECONDS_PER_HOUR
 from rairlab.errors import InputFileError, InvalidValueError
+from rairlab.radiobiology import response_thresholds
 
 __all__ = ["RemnantDose", "remnant_dosimetry", "remnant_model"]
 
@@ -113,7 +114,7 @@ class RemnantDose:
             "dose_gy_per_gbq": self.dose_gy_per_gbq,
             "activity_for_target_mbq": self.activity_for_target_mbq,
             "target_gy": self.target_gy,
-            "target_citation": lesion_thresholds()["remnant_ablation_gy"].citation,
+            "target_citation": response_thresholds()["remnant_ablation_gy"].citation,
             "residence_time_h": self.residence_time_h,
             "residence_time_sd_h": self.residence_time_sd_h,
             "effective_half_life_i131_h": self.effective_half_life_i131_h,
@@ -279,7 +280,7 @@ def remnant_dosimetry(
     nuclide
         The measured nuclide: ``I-131`` (default), ``I-123`` or ``I-124``.
     target_gy
-        Target remnant dose; default Maxon's 300 Gy (``lesion_thresholds()``).
+        Target remnant dose; default Maxon's 300 Gy (``radiobiology.response_thresholds()``).
     blood_dose_gy_per_gbq, blood_method
         The patient's blood dose per GBq and how it was obtained, to compare the
         activity for the target with the 2-Gy blood limit.
@@ -314,7 +315,7 @@ def remnant_dosimetry(
             "both" if uptake is not None else "neither",
             "exactly one: a remnant time-activity CSV, or --uptake with --effective-half-life-h",
         )
-    default_target = lesion_thresholds().value("remnant_ablation_gy")
+    default_target = response_thresholds().value("remnant_ablation_gy")
     target = LIMITS.target_dose_gy.check(
         default_target if target_gy is None else target_gy, "--target-gy"
     )

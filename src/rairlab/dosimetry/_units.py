@@ -44,8 +44,9 @@ def cited_activity_mbq(record: CitedValue) -> float:
 
     Examples
     --------
-    >>> from rairlab.dosimetry import trial_criteria
-    >>> cited_activity_mbq(trial_criteria()["max_activity"])  # 300 mCi
+    >>> from rairlab._cited import CitedValue
+    >>> cited_activity_mbq(CitedValue(name="cap", value=300.0, unit="mCi",
+    ...                               provenance="literature", citation="an example"))
     11100.0
     """
     return float(record.value) * ACTIVITY_UNITS[record.unit]  # type: ignore[arg-type]

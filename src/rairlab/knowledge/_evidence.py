@@ -14,6 +14,7 @@ from typing import Any, Literal
 from rairlab.errors import InvalidValueError
 from rairlab.knowledge._genotype import parse_genotype
 from rairlab.knowledge._knowledgebase import KnowledgeBase, name_key
+from rairlab.knowledge._loader import load_knowledge
 from rairlab.knowledge._schemas import (
     Agent,
     Alteration,
@@ -143,11 +144,7 @@ def _gene_matches(kb: KnowledgeBase, printed: str, genes: set[str]) -> bool:
 
 
 def _or_shipped(kb: KnowledgeBase | None) -> KnowledgeBase:
-    if kb is not None:
-        return kb
-    from rairlab.knowledge._loader import load_knowledge
-
-    return load_knowledge()
+    return kb if kb is not None else load_knowledge()
 
 
 def _check_query(query: dict[str, str | None]) -> None:

@@ -36,6 +36,7 @@ import re
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from rairlab.errors import InvalidValueError, RairlabError, UnknownNameError
 from rairlab.knowledge._hgvs import (
@@ -45,10 +46,15 @@ from rairlab.knowledge._hgvs import (
     parse_protein_change,
     position_only,
 )
-from rairlab.knowledge._knowledgebase import KnowledgeBase
-from rairlab.knowledge._schemas import Alteration, AlterationType, Effect
+from rairlab.knowledge._schemas import Alteration, AlterationType, Effect, Gene
 
-__all__ = ["MAX_GENOTYPE_CHARS", "Genotype", "ParsedAlteration", "parse_genotype"]
+__all__ = [
+    "MAX_GENOTYPE_CHARS",
+    "AlterationRecords",
+    "Genotype",
+    "ParsedAlteration",
+    "parse_genotype",
+]
 
 MAX_GENOTYPE_CHARS = 1000
 """The longest genotype text accepted, in characters (a longer one is an error)."""
@@ -71,6 +77,28 @@ _UNPREFIXED = re.compile(
     re.IGNORECASE,
 )
 _EXAMPLE = "'BRAF p.V600E' or 'BRAF p.Val600Glu'"
+
+
+class AlterationRecords(Protocol):
+    """What the parser reads of a knowledge base (a :class:`~rairlab.knowledge.KnowledgeBase`).
+
+    The parser needs this much and no more, so ``KnowledgeBase.alteration`` parses
+    with it while this module does not import the knowledge base (no import cycle).
+    """
+
+    @property
+    def alterations(self) -> tuple[Alteration, ...]:
+        """The alteration records, in file order."""
+        ...
+
+    @property
+    def genes(self) -> tuple[Gene, ...]:
+        """The gene records, in file order."""
+        ...
+
+    def find_gene(self, name: str) -> Gene | None:
+        """The gene with this symbol or alias (case-insensitive), or ``None``."""
+        ...
 
 
 def _quote(text: str, strip: bool = True) -> str:
@@ -190,10 +218,10 @@ class _Index:
 # marks a "<gene> wt" part, which adds no alteration
 _NOTHING = ParsedAlteration("", "", None, AlterationType.GENE_CLASS, Effect.UNKNOWN)
 
-_INDEXES: weakref.WeakKeyDictionary[KnowledgeBase, _Index] = weakref.WeakKeyDictionary()
+_INDEXES: weakref.WeakKeyDictionary[AlterationRecords, _Index] = weakref.WeakKeyDictionary()
 
 
-def _index(kb: KnowledgeBase) -> _Index:
+def _index(kb: AlterationRecords) -> _Index:
     cached = _INDEXES.get(kb)
     if cached is not None:
         return cached
@@ -232,7 +260,7 @@ def _index(kb: KnowledgeBase) -> _Index:
     return index
 
 
-def _split_protein(kb: KnowledgeBase, name: str) -> tuple[str, ProteinChange] | None:
+def _split_protein(kb: AlterationRecords, name: str) -> tuple[str, ProteinChange] | None:
     """``("BRAF", p.V600E)`` for a record name ``BRAF p.Val600Glu``; ``None`` if not one."""
     m = _PREFIXED.fullmatch(name.strip()) or _UNPREFIXED.fullmatch(name.strip())
     if m is None or not m["gene"] or (m.groupdict().get("kind") or "p").lower() != "p":
@@ -244,7 +272,7 @@ def _split_protein(kb: KnowledgeBase, name: str) -> tuple[str, ProteinChange] | 
     return gene.symbol, change
 
 
-def _fusion(kb: KnowledgeBase, idx: _Index, part: str) -> ParsedAlteration | None:
+def _fusion(kb: AlterationRecords, idx: _Index, part: str) -> ParsedAlteration | None:
     text = part.strip()
     if len(text) > idx.max_fusion_chars:  # longer than two gene names: no fusion
         return None
@@ -266,7 +294,7 @@ def _fusion(kb: KnowledgeBase, idx: _Index, part: str) -> ParsedAlteration | Non
     return None
 
 
-def _variant(kb: KnowledgeBase, idx: _Index, part: str) -> ParsedAlteration | None:
+def _variant(kb: AlterationRecords, idx: _Index, part: str) -> ParsedAlteration | None:
     """A protein or cDNA change of a gene (rules 4-5); ``None`` if `part` is not one."""
     text = part.strip()
     m = _PREFIXED.fullmatch(text) or _UNPREFIXED.fullmatch(text)
@@ -292,7 +320,7 @@ def _variant(kb: KnowledgeBase, idx: _Index, part: str) -> ParsedAlteration | No
 
 
 def _protein(
-    kb: KnowledgeBase, idx: _Index, text: str, symbol: str | None, written: str
+    kb: AlterationRecords, idx: _Index, text: str, symbol: str | None, written: str
 ) -> ParsedAlteration | None:
     change = parse_protein_change(written)
     if change is None:
@@ -353,7 +381,7 @@ def _malformed_protein(
 
 
 def _cdna(
-    kb: KnowledgeBase, idx: _Index, text: str, symbol: str | None, written: str
+    kb: AlterationRecords, idx: _Index, text: str, symbol: str | None, written: str
 ) -> ParsedAlteration | None:
     if not is_cdna_change(written):
         raise InvalidValueError(
@@ -369,7 +397,7 @@ def _cdna(
     )  # fmt: skip
 
 
-def _resolve(kb: KnowledgeBase, idx: _Index, part: str) -> ParsedAlteration | None:
+def _resolve(kb: AlterationRecords, idx: _Index, part: str) -> ParsedAlteration | None:
     """One alteration for `part`; `_NOTHING` for a ``<gene> wt`` part; ``None`` if unknown.
 
     Raises
@@ -388,7 +416,7 @@ def _resolve(kb: KnowledgeBase, idx: _Index, part: str) -> ParsedAlteration | No
     return _fusion(kb, idx, part) or _variant(kb, idx, part)
 
 
-def _unknown(kb: KnowledgeBase, idx: _Index, part: str, why: str = "") -> UnknownNameError:
+def _unknown(kb: AlterationRecords, idx: _Index, part: str, why: str = "") -> UnknownNameError:
     words = part.split()
     gene = kb.find_gene(part) or kb.find_gene(words[0] if words else part)
     hint = _HINT
@@ -404,7 +432,7 @@ def _unknown(kb: KnowledgeBase, idx: _Index, part: str, why: str = "") -> Unknow
     return UnknownNameError("alteration", _quote(part), idx.choices, hint=hint, also=also)
 
 
-def _resolve_chunk(kb: KnowledgeBase, idx: _Index, chunk: str) -> list[ParsedAlteration]:
+def _resolve_chunk(kb: AlterationRecords, idx: _Index, chunk: str) -> list[ParsedAlteration]:
     """The alterations of one ``;``/``,`` part: whole, or else split on ``+`` (rule 2)."""
     try:
         hit, error = _resolve(kb, idx, chunk), None
@@ -430,7 +458,7 @@ def _resolve_chunk(kb: KnowledgeBase, idx: _Index, chunk: str) -> list[ParsedAlt
     return found
 
 
-def parse_genotype(text: str, kb: KnowledgeBase | None = None) -> Genotype:
+def parse_genotype(text: str, kb: AlterationRecords) -> Genotype:
     """Parse genotype text into knowledge-base alterations.
 
     Parameters
@@ -444,7 +472,8 @@ def parse_genotype(text: str, kb: KnowledgeBase | None = None) -> Genotype:
         cDNA changes the records name (``BRAF c.1799T>A``, ``TERT c.-124C>T``)
         are accepted. ``""``, ``"wt"`` or ``"wild type"`` give the empty genotype.
     kb
-        The knowledge base to resolve against; default: the shipped one.
+        The knowledge base to resolve against (``load_knowledge()`` for the shipped
+        one): passed in, so that a parse never reads data behind the caller's back.
 
     Returns
     -------
@@ -484,10 +513,6 @@ def parse_genotype(text: str, kb: KnowledgeBase | None = None) -> Genotype:
             "genotype", _quote(text),
             f"at most {MAX_GENOTYPE_CHARS:,} characters (got {len(text):,})",
         )  # fmt: skip
-    if kb is None:
-        from rairlab.knowledge._loader import load_knowledge
-
-        kb = load_knowledge()
     if text == "" or (text.strip() and text.strip().casefold() in _WILD_TYPE):
         return Genotype((), text)
     if _SEPARATORS_ONLY.fullmatch(text):

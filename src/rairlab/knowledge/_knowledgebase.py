@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from rairlab.errors import InvalidValueError, UnknownNameError
+from rairlab.knowledge._genotype import parse_genotype
 from rairlab.knowledge._schemas import (
     Agent,
     AgentKind,
@@ -344,8 +345,6 @@ class KnowledgeBase:
         by_id = self._alterations.get(text.strip().upper())
         if by_id is not None:
             return by_id
-        from rairlab.knowledge._genotype import parse_genotype
-
         genotype = parse_genotype(text, self)
         if len(genotype) != 1:
             raise InvalidValueError(

@@ -47,6 +47,7 @@ __all__ = [
     "Biomarker",
     "BiomarkerKind",
     "Certainty",
+    "DosimetryCriterion",
     "Effect",
     "EffectSign",
     "Entity",
@@ -328,6 +329,30 @@ class Mention(_Record):
     note: str | None = None
 
 
+class DosimetryCriterion(_Record):
+    """A trial's lesion-dosimetry criterion: a minimum lesion dose within a maximum activity.
+
+    The numbers are those the review prints, in the units named by the fields
+    (``min_lesion_dose_gy`` converts the printed cGy; ``max_activity_mci`` keeps mCi);
+    `value_text` keeps the printed wording. Its `citations` must be among its trial's.
+
+    Examples
+    --------
+    >>> c = DosimetryCriterion(min_lesion_dose_gy=20, max_activity_mci=300,
+    ...                        value_text=">= 2000 cGy with <= 300 mCi", citations=("liu2023",))
+    >>> c.min_lesion_dose_gy
+    20.0
+    """
+
+    min_lesion_dose_gy: float = Field(gt=0, allow_inf_nan=False)
+    max_activity_mci: float = Field(gt=0, allow_inf_nan=False)
+    value_text: Text
+    outcome: str | None = None
+    citations: Names = Field(min_length=1)
+    section: str | None = None
+    note: str | None = None
+
+
 class Trial(_Cited):
     """A clinical trial: Table 1, every NCT id in the review, and named trials without one.
 
@@ -350,11 +375,23 @@ class Trial(_Cited):
     primary_outcomes: Names = ()
     secondary_outcomes: Names = ()
     mentions: tuple[Mention, ...] = ()
+    dosimetry_criterion: DosimetryCriterion | None = None
 
     @model_validator(mode="after")
     def _named(self) -> Trial:
         if not (self.nct_id or self.acronym or self.title):
             raise ValueError("a trial without nct_id needs an acronym or a title")
+        return self
+
+    @model_validator(mode="after")
+    def _criterion_cites_the_trial(self) -> Trial:
+        # lint resolves the trial's citation keys; the criterion's are checked through them
+        crit = self.dosimetry_criterion
+        if crit is not None and not set(crit.citations) <= set(self.citations):
+            extra = sorted(set(crit.citations) - set(self.citations))
+            raise ValueError(
+                f"dosimetry_criterion cites {extra}, which the trial's citations do not list"
+            )
         return self
 
     @property

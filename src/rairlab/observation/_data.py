@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rairlab._cited import CitedTable, load_cited
 from rairlab._parameters import ParametersLike, check_records, parameter_set
+from rairlab.dosimetry import get_nuclide  # nuclide half-lives only; no dose computation
 from rairlab.errors import UnknownNameError
 
 __all__ = ["DATA_FILES", "SCAN_TYPES", "ScanProtocol", "data_tables", "scan_protocol"]
@@ -103,7 +104,6 @@ def scan_protocol(scan: str, parameters: ParametersLike = "fitted") -> ScanProto
     """
     if scan not in _SCAN_NUCLIDES:
         raise UnknownNameError("scan type", scan, SCAN_TYPES)
-    from rairlab.dosimetry import get_nuclide  # nuclide data only; no dose computation
 
     t = table("scans")
     values = parameter_set(parameters).domain("scan")

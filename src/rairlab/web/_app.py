@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from rairlab.errors import RairlabError
+from rairlab.web import _dosimetry, _evidence, _model, _trials, _tumour
 from rairlab.web._common import WebLimits, WebState, page
 from rairlab.web._jobs import Jobs, jobs_lifespan
 
@@ -191,8 +192,6 @@ def _templates() -> Jinja2Templates:
 
 
 def _routes() -> list[Any]:
-    from rairlab.web import _dosimetry, _evidence, _model, _trials, _tumour
-
     static = Path(__file__).with_name("static")
     return [
         Route("/", lambda request: RedirectResponse("/tumour", status_code=307)),

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
+from rairlab import RESEARCH_USE_NOTICE, __version__
 from rairlab.errors import InvalidValueError
 
 __all__ = [
@@ -263,8 +264,6 @@ def chart(spec: Mapping[str, Any]) -> Markup:
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render `template` with the shared context (notice, version, active page)."""
-    from rairlab import RESEARCH_USE_NOTICE, __version__
-
     templates = web_state(request).templates
     return templates.TemplateResponse(
         request,

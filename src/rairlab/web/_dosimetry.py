@@ -24,6 +24,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from rairlab import RESEARCH_USE_NOTICE
+from rairlab.dosimetry import (
+    LIMITS,
+    eanm_blood_constants,
+    nuclide_names,
+    s_value_relative_sd,
+    tissue_density_g_cm3,
+    trial_criteria,
+)
 from rairlab.web._common import Params, json_response, page, web_state
 from rairlab.web._dosimetry_lesion import LESION_MODELS, RECOVERY_MODELS
 from rairlab.web._dosimetry_study import (
@@ -63,16 +72,6 @@ async def _form(request: Request) -> tuple[Params, dict[str, Upload], dict[str, 
 
 def _context() -> dict[str, Any]:
     """What the form shows beside its fields: choices, accepted ranges, library defaults."""
-    from rairlab.dosimetry import (
-        LIMITS,
-        eanm_blood_constants,
-        nuclide_names,
-        s_value_relative_sd,
-        tissue_density_g_cm3,
-        trial_criteria,
-        trial_max_activity_mbq,
-    )
-
     return {
         "lesion_models": LESION_MODELS,
         "recovery_models": RECOVERY_MODELS,
@@ -83,8 +82,8 @@ def _context() -> dict[str, Any]:
         "nuclides": nuclide_names(),
         "example_files": EXAMPLE_FILES,
         "limits": LIMITS,
-        "default_target_gy": trial_criteria().value("target_lesion_dose"),
-        "default_max_mbq": trial_max_activity_mbq(),
+        "default_target_gy": trial_criteria().target_gy,
+        "default_max_mbq": trial_criteria().max_activity_mbq,
         "default_weight_kg": eanm_blood_constants().value("reference_body_weight"),
     }
 
@@ -112,8 +111,6 @@ async def dosimetry_post(request: Request) -> Response:
 
 async def dosimetry_api(request: Request) -> Response:
     """``POST /api/dosimetry``: the same result as JSON (with the research-use notice)."""
-    from rairlab import RESEARCH_USE_NOTICE
-
     params, uploads, _, example = await _form(request)
     result = await run_in_threadpool(dosimetry_result, params, uploads, example)
     return json_response({"notice": RESEARCH_USE_NOTICE, **result})

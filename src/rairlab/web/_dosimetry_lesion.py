@@ -15,6 +15,15 @@ from typing import Any
 
 import numpy as np
 
+from rairlab.dosimetry import (
+    UncertaintyInputs,
+    lesion_study,
+    nuclide_names,
+    read_lesion_table,
+    read_recovery_phantom,
+    tissue_density_g_cm3,
+    trial_criteria,
+)
 from rairlab.errors import InvalidValueError
 from rairlab.web._common import Params
 
@@ -139,16 +148,6 @@ def lesion_part(
     params: Params, path: Path, phantom: Path | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """``rairlab dose lesion`` on the uploaded CSV: its JSON, display rows and chart."""
-    from rairlab.dosimetry import (
-        UncertaintyInputs,
-        lesion_study,
-        nuclide_names,
-        read_lesion_table,
-        read_recovery_phantom,
-        tissue_density_g_cm3,
-        trial_criteria,
-    )
-
     nuclide = params.text("nuclide")
     if not nuclide:
         raise InvalidValueError(
@@ -209,5 +208,5 @@ def lesion_part(
             "recovery_coefficient": None,
         }
         chart = _study_chart(study)
-    out["criterion_citation"] = criterion["target_lesion_dose"].citation
+    out["criterion_citation"] = criterion.citation
     return out, [chart]

@@ -17,6 +17,16 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rairlab._io import optional_import
+from rairlab.dosimetry import (
+    LIMITS,
+    blood_dosimetry,
+    dose_statistics,
+    dose_volume_histogram,
+    load_nifti,
+    read_blood_measurements,
+)
+from rairlab.dosimetry._voxel import image_dose
 from rairlab.errors import InputFileError, InvalidValueError, RairlabError
 from rairlab.web._common import Params
 from rairlab.web._dosimetry_lesion import (
@@ -71,8 +81,6 @@ def _label(field: str) -> str:
 
 def _thresholds(params: Params) -> list[float]:
     """``v_gy``: doses (Gy) separated by commas or spaces, as ``--v-gy`` takes them."""
-    from rairlab.dosimetry import LIMITS
-
     items = [s for s in re.split(r"[,;\s]+", params.text("v_gy")) if s]
     if len(items) > MAX_THRESHOLDS:
         raise InvalidValueError("v_gy", f"{len(items)} doses", f"at most {MAX_THRESHOLDS}")
@@ -99,8 +107,6 @@ def _scrub(exc: RairlabError, labels: Mapping[str, str], folder: str) -> None:
 
 def _blood(params: Params, path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """``rairlab dose blood`` on the uploaded CSV: its JSON, display rows and charts."""
-    from rairlab.dosimetry import blood_dosimetry, read_blood_measurements
-
     weight = _number(params, "weight_kg")
     model = params.choice("blood_model", BLOOD_MODELS, "auto")
     t, blood, body = read_blood_measurements(path)
@@ -136,9 +142,6 @@ def _blood(params: Params, path: Path) -> tuple[dict[str, Any], list[dict[str, A
 
 def _image(path: Path) -> Any:
     """:func:`~rairlab.dosimetry.load_nifti`, refusing a header of more than MAX_VOXELS."""
-    from rairlab._io import optional_import
-    from rairlab.dosimetry import load_nifti
-
     nib = optional_import("nibabel", "imaging")
     try:
         shape = tuple(int(n) for n in nib.load(str(path)).shape)
@@ -157,9 +160,6 @@ def _voxel(
     params: Params, tia: Path, mask: Path | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """``rairlab dose voxel`` on the uploaded images: statistics and the cumulative DVH."""
-    from rairlab.dosimetry import dose_statistics, dose_volume_histogram
-    from rairlab.dosimetry._voxel import image_dose
-
     method = params.choice("method", VOXEL_METHODS, "kernel")
     nuclide = params.text("voxel_nuclide", "I-131")
     v_gy = _thresholds(params)  # before the convolution, not after it

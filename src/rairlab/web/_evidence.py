@@ -16,6 +16,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from rairlab.errors import InvalidValueError
+from rairlab.knowledge import evidence, load_knowledge
+from rairlab.network import compile_model, modelled_agents
 from rairlab.web._common import Params, json_response, page, web_state
 
 __all__ = ["ROUTES", "evidence_query", "names"]
@@ -35,24 +37,18 @@ def names(kind: str) -> list[str]:
     >>> "BRAF p.V600E" in names("alteration"), "dabrafenib" in names("modelled_drug")
     (True, True)
     """
-    from rairlab.knowledge import load_knowledge
-
     kb = load_knowledge()
     if kind == "alteration":
         out = [n for a in kb.alterations for n in (a.notation, *a.aliases)]
     elif kind == "drug":
         out = [n for a in kb.agents for n in (a.name, *a.aliases)]
     elif kind == "modelled_drug":
-        from rairlab.network import modelled_agents
-
         out = modelled_agents()
     elif kind == "gene":
         out = [g.symbol for g in kb.genes]
     elif kind == "trial":
         out = [t.nct_id or t.id for t in kb.trials]
     elif kind == "node":
-        from rairlab.network import compile_model
-
         out = list(compile_model().node_ids)
     else:
         raise InvalidValueError("kind", kind, "one of " + ", ".join(NAME_KINDS))
@@ -110,8 +106,6 @@ def evidence_query(params: Params) -> dict[str, Any]:
     >>> r["counts"]["outcomes"] >= 1 and all(o["level"] == "B" for o in r["outcomes"])
     True
     """
-    from rairlab.knowledge import evidence, load_knowledge
-
     kb = load_knowledge()
     query = {k: params.text(k) or None for k in ("alteration", "drug", "gene", "trial")}
     level = params.choice("level", ("", *LEVELS), "") or None
@@ -155,6 +149,11 @@ def evidence_query(params: Params) -> dict[str, Any]:
                 "status": t.status,
                 "title": t.title,
                 "citations": _citations(kb, t.citations),
+                "dosimetry_criterion": (
+                    t.dosimetry_criterion.model_dump(mode="json", exclude_none=True)
+                    if t.dosimetry_criterion is not None
+                    else None
+                ),
             }
             for t in trials[:MAX_ROWS]
         ],

@@ -28,8 +28,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from rairlab.errors import InvalidValueError, UnknownNameError
+from rairlab.knowledge import load_knowledge
+from rairlab.network import (
+    compile_model,
+    conditions,
+    load_network_data,
+    network_svg,
+    steady_state,
+    to_text,
+    variant_settings,
+)
 from rairlab.network._options import parse_drug_item, parse_env_items, parse_tsh
 from rairlab.web._common import Params, json_response, page, web_state
+from rairlab.web._evidence import _interaction_row
 
 __all__ = [
     "ROUTES",
@@ -63,8 +74,6 @@ def _items(params: Params, name: str, max_items: int = 20) -> list[str]:
 
 def _model(params: Params) -> Any:
     """The compiled model the query's ``variant`` fields select (default model without)."""
-    from rairlab.network import compile_model, load_network_data
-
     variants = _items(params, "variant", max_items=len(load_network_data().switches) + 1)
     return compile_model(variants or None)
 
@@ -108,8 +117,6 @@ class Perturbation:
 
     def conditions(self, model: Any) -> Any:
         """One patient's :class:`~rairlab.network.Conditions` under these perturbations."""
-        from rairlab.network import conditions
-
         return conditions(
             model,
             1,
@@ -185,8 +192,6 @@ def _check_items(model: Any, items: Sequence[str], what: str) -> None:
 @functools.lru_cache(maxsize=32)
 def _reference(variant: tuple[str, ...]) -> tuple[tuple[float, ...], bool]:
     """The reference cell's activities (node order) and whether its solve converged."""
-    from rairlab.network import compile_model, conditions, steady_state
-
     model = compile_model(list(variant) or None)
     # one patient: the NumPy path of the same algorithm spares loading the Numba kernels
     ss = steady_state(model, conditions(model, 1, tsh="withdrawal"), engine="numpy")
@@ -233,8 +238,6 @@ def perturb(model: Any, pert: Perturbation) -> dict[str, Any]:
     >>> r["top_changed"][0] in ("SLC5A5_mRNA", "NIS_protein")
     True
     """
-    from rairlab.network import steady_state
-
     _check_items(model, pert.knockout, "knockout")
     _check_items(model, pert.overexpress, "overexpress")
     cond = pert.conditions(model)
@@ -276,8 +279,6 @@ def model_summary(model: Any) -> dict[str, Any]:
     >>> {e["sign"] for e in s["edges"]} == {"+", "-"}
     True
     """
-    from rairlab.network import load_network_data, to_text, variant_settings
-
     data = load_network_data()
     meaning = {n.id: n.name for n in data.nodes}
     ids = model.node_ids
@@ -312,8 +313,6 @@ def model_summary(model: Any) -> dict[str, Any]:
 
 def _switches(model: Any, node: str | None) -> list[dict[str, Any]]:
     """The variant switches (those that replace `node`'s rule, when given), options in effect."""
-    from rairlab.network import load_network_data, variant_settings
-
     data = load_network_data()
     base = {n.id: n.rule_text for n in data.nodes}
     settings = variant_settings(model)
@@ -359,10 +358,6 @@ def node_detail(model: Any, node: str) -> dict[str, Any]:
     >>> d["rule"], d["interactions"][0]["citations"] != []
     ('PAX8 & (NKX2_1 | FOXE1) & PPARG_RXR & !PC', True)
     """
-    from rairlab.knowledge import load_knowledge
-    from rairlab.network import load_network_data, to_text
-    from rairlab.web._evidence import _interaction_row
-
     check_node(model, node)
     data = load_network_data()
     kb = load_knowledge()
@@ -439,8 +434,6 @@ def _effect_chart(result: dict[str, Any]) -> dict[str, Any]:
 
 async def model_page(request: Request) -> Response:
     """``GET /model``: the diagram, the variant and perturbation form, a node's panel."""
-    from rairlab.network import load_network_data, network_svg
-
     params = _params(request)
     model = _model(params)
     pert = perturbation(params)

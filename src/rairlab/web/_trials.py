@@ -29,10 +29,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from rairlab.cohort import SETTINGS, TrialSpec, parse_trial_spec
-from rairlab.cohort._report import format_difference, format_endpoint
+from rairlab.cohort import SETTINGS, RunDir, TrialSpec, parse_trial_spec
+from rairlab.cohort._report import format_difference, format_endpoint, write_trial_report
+from rairlab.cohort._run import check_against_data
 from rairlab.cohort._spec import TSH_PREPARATIONS
 from rairlab.errors import InputFileError, InvalidValueError
+from rairlab.observation import SCAN_TYPES
 from rairlab.web._common import Params, WebLimits, json_response, page, web_state
 from rairlab.web._jobs import JobLimitError, Jobs, check_run_id
 
@@ -234,8 +236,6 @@ def _check_size(spec: TrialSpec, limits: WebLimits) -> None:
 
 
 def _start(request: Request, spec: TrialSpec) -> str:
-    from rairlab.cohort._run import check_against_data
-
     _check_size(spec, web_state(request).limits)
     check_against_data(spec)  # what run_trial checks before writing anything
     try:
@@ -275,8 +275,6 @@ def _endpoint_series(summary: dict[str, Any], endpoints: list[str], label: str |
 
 def _dose_rows(path: Path, arms: list[str]) -> list[dict[str, Any]]:
     """Per arm: treated lesions, median, IQR, 5th-95th percentile and share >= 20 Gy."""
-    from rairlab.cohort import RunDir
-
     table = RunDir(path).dataset("lesions").to_table(columns=["arm", "dose_gy"])
     arm_col = np.asarray(table.column("arm").to_numpy(zero_copy_only=False))
     dose = table.column("dose_gy").to_numpy()
@@ -359,8 +357,6 @@ def _results(request: Request, state: dict[str, Any], compare: str | None) -> di
 
 async def trials_page(request: Request) -> Response:
     """``GET /trials``: the spec form, the YAML box, and the runs of this server."""
-    from rairlab.observation import SCAN_TYPES
-
     example = resources.files("rairlab.cohort").joinpath("data/demo_trial.yaml").read_text("utf-8")
     return page(
         request,
@@ -426,8 +422,6 @@ async def run_resume(request: Request) -> Response:
 def _table_bytes(path: Path, table: str) -> bytes:
     import pyarrow.parquet as pq
 
-    from rairlab.cohort import RunDir
-
     buf = io.BytesIO()
     pq.write_table(RunDir(path).dataset(table).to_table(), buf)
     return buf.getvalue()
@@ -448,8 +442,6 @@ async def run_file(request: Request) -> Response:
         data = _table_bytes(path, name.removesuffix(".parquet"))
         return Response(data, media_type=media, headers=headers)
     if name == "report.html":
-        from rairlab.cohort._report import write_trial_report
-
         report = path / "report.html"
         if not report.is_file() or report.stat().st_mtime < (path / "summary.json").stat().st_mtime:
             write_trial_report(path)

@@ -21,7 +21,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from rairlab.cohort import evaluate_case, parse_case
+from rairlab.cohort._case_report import case_report_html
+from rairlab.cohort._data import LESION_SITES
 from rairlab.errors import InvalidValueError
+from rairlab.network import compile_model, list_variants, load_network_data, network_svg
 from rairlab.web._common import Params, json_response, page, web_state
 
 __all__ = ["ROUTES", "case_from_params"]
@@ -39,8 +43,6 @@ _INPUTS = ("alteration", "drug", "lesion_size", "tsh", "weeks")
 
 @functools.lru_cache(maxsize=1)
 def _environment() -> list[dict[str, Any]]:
-    from rairlab.network import load_network_data
-
     env = load_network_data().environment
     return [
         {"key": k, "default": str(v.default), "levels": list(v.levels), "note": v.note or ""}
@@ -50,8 +52,6 @@ def _environment() -> list[dict[str, Any]]:
 
 
 def _lesions(params: Params) -> list[dict[str, Any]]:
-    from rairlab.cohort._data import LESION_SITES
-
     columns = ("lesion_size", "lesion_name", "lesion_unit", "lesion_site")
     out = []
     for i, row in enumerate(params.rows(columns, MAX_LESIONS)):
@@ -85,8 +85,6 @@ def case_from_params(params: Params, max_patients: int) -> Any:
     >>> c.genotype, [d.name for d in c.drugs], c.lesions[0].volume_ml
     ('BRAF p.V600E', ['dabrafenib'], 3.0)
     """
-    from rairlab.cohort import parse_case
-
     drugs = params.rows(("drug", "dose_mg"), MAX_DRUGS)
     data: dict[str, Any] = {
         "genotype": "; ".join(params.texts("alteration", MAX_ALTERATIONS)),
@@ -119,8 +117,6 @@ def _params(request: Request) -> Params:
 
 
 def _evaluate(request: Request) -> tuple[Any, Any]:
-    from rairlab.cohort import evaluate_case
-
     case = case_from_params(_params(request), web_state(request).limits.max_case_patients)
     return case, evaluate_case(case)
 
@@ -166,8 +162,6 @@ def _charts(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _diagram(result: Any) -> Markup:
-    from rairlab.network import compile_model, network_svg
-
     typical = result.typical_activity
     model = compile_model(result.case.variant)
     change = {k: typical["on"][k] - typical["before"][k] for k in typical["on"]}
@@ -176,8 +170,6 @@ def _diagram(result: Any) -> Markup:
 
 async def tumour_page(request: Request) -> Response:
     """``GET /tumour``: the form; with inputs in the query, the case's answer below it."""
-    from rairlab.network import list_variants
-
     q = request.query_params
     context: dict[str, Any] = {
         "q": q,
@@ -207,8 +199,6 @@ async def tumour_api(request: Request) -> Response:
 
 async def tumour_report(request: Request) -> Response:
     """``GET /tumour/report``: the case's self-contained HTML report, as a download."""
-    from rairlab.cohort._case_report import case_report_html
-
     _, result = _evaluate(request)
     return HTMLResponse(
         case_report_html(result),

@@ -92,7 +92,8 @@ def _line_search(
         if accepted.all():
             return best
     rest = ~accepted
-    best[np.ix_(rest, np.asarray(C))] = np.clip(y[rest] - _newton.FIXED_POINT_STEP * G[rest], 0.0, 1.0)
+    step = _newton.FIXED_POINT_STEP * G[rest]
+    best[np.ix_(rest, np.asarray(C))] = np.clip(y[rest] - step, 0.0, 1.0)
     return best
 
 
