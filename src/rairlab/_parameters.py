@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
-import yaml
-
+from rairlab._cited import read_yaml
 from rairlab._distributions import check_distribution
 from rairlab.errors import DataFileError, InvalidValueError, UnknownNameError
 
@@ -41,7 +40,6 @@ __all__ = ["DOMAINS", "FITTED_PATH", "ParameterSet", "ParametersLike", "paramete
 DOMAINS = ("population", "patient", "scan")
 #: The shipped calibrated parameter set.
 FITTED_PATH = Path(__file__).parent / "data" / "fitted.yaml"
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ def _check_names(values: Mapping[str, Any], where: str) -> dict[str, float]:
 def _load_fitted(path: Path) -> ParameterSet:
     if not path.exists():
         return ParameterSet("fitted")
-    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
+    doc = read_yaml(path) or {}
     if not isinstance(doc, Mapping) or doc.get("provenance") != "fitted":
         raise DataFileError(path, "expected a mapping with provenance: fitted")
     records = doc.get("parameters") or []
@@ -114,7 +112,7 @@ def fitted_document(path: Path = FITTED_PATH) -> dict[str, Any]:
     """The shipped fitted set's whole document (values, intervals, run manifest); {} if none."""
     if not path.exists():
         return {}
-    return dict(yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) or {})
+    return dict(read_yaml(path) or {})
 
 
 def parameter_set(parameters: ParametersLike = "fitted", *, base: str = "fitted") -> ParameterSet:

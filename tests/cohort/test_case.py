@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 
 from rairlab import RESEARCH_USE_NOTICE
 from rairlab.cli._output import non_finite_without_note
@@ -96,17 +95,18 @@ def test_inputs_are_canonical_and_unnamed_lesions_are_numbered() -> None:
 def test_volume_becomes_mass_with_the_density_of_the_data_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import rairlab.dosimetry._svalues as dosimetry_svalues
+    import dataclasses
 
-    records = yaml.safe_load(
-        (ROOT / "src/rairlab/dosimetry/data/assumptions/sphere_model.yaml").read_text()
-    )
-    density = next(r["value"] for r in records if r["name"] == "unit_density_g_cm3")
+    import rairlab.dosimetry._svalues as dosimetry_svalues
+    from rairlab._cited import CitedTable
+
+    model = dosimetry_svalues.sphere_model()
+    density = model.value("unit_density_g_cm3")
     assert CaseLesion(volume_ml=4.0).mass == pytest.approx(4.0 * density, rel=1e-12)
     # the density is the dosimetry's one, read through its loader, not written in the code
-    monkeypatch.setattr(
-        dosimetry_svalues, "assumption", lambda name: {"unit_density_g_cm3": 1.05}[name]
-    )
+    denser = dataclasses.replace(model["unit_density_g_cm3"], value=1.05)
+    table = CitedTable(model.path, {**model, "unit_density_g_cm3": denser})
+    monkeypatch.setattr(dosimetry_svalues, "sphere_model", lambda: table)
     assert CaseLesion(volume_ml=4.0).mass == pytest.approx(4.2, rel=1e-12)
 
 

@@ -38,7 +38,7 @@ from rairlab.dosimetry import (
     single_point_blood_dosimetry,
     single_point_constants,
 )
-from rairlab.dosimetry._data import table
+from rairlab.dosimetry._data import curve
 from rairlab.errors import InputFileError, InvalidValueError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "dosimetry"
@@ -92,7 +92,7 @@ def test_photon_constant_from_whole_body_absorbed_fraction() -> None:
         c.value("photon_coefficient") * 70.0 ** (1 / 3) / (GBQ_H * nuc.delta_p_mev * MEV_TO_J)
     )
     e, yld = nuc.photon_spectrum
-    e_tab, muen_tab = table("nist_xraymasscoef/water.yaml", symbol="mu_en_over_rho")
+    e_tab, muen_tab = curve("nist_xraymasscoef/water.yaml", "mu_en_over_rho")
     muen = np.exp(np.interp(np.log(e), np.log(e_tab), np.log(muen_tab)))  # 1/cm at 1 g/cm3
     d = _elliptic_cylinder_escape_distance(200_000, np.random.default_rng(7))
     phi_lines = 1.0 - np.exp(-muen[:, None] * d[None, :])

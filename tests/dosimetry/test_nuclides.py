@@ -200,16 +200,3 @@ def test_nuclide_is_frozen_and_hashable() -> None:
 def test_get_nuclide_passes_a_nuclide_through() -> None:
     nuc = get_nuclide("I-124")
     assert get_nuclide(nuc) is nuc
-
-
-def test_every_physics_record_has_a_citation() -> None:
-    for rel in ("nist_xraymasscoef/water.yaml", "nist_estar_astar/water.yaml"):
-        for rec in yaml.safe_load((DATA / rel).read_text()):
-            assert rec["citation"], rel
-            assert rec["provenance"] == "literature", rel
-    for rec in yaml.safe_load((DATA / "assumptions/sphere_model.yaml").read_text()):
-        assert rec["citation"]
-        assert rec["provenance"] == "assumption"
-    meta = yaml.safe_load((DATA / "lanconelli2012/metadata.yaml").read_text())
-    assert meta[0]["citation"]
-    assert (DATA / "lanconelli2012/LICENSE.MIT").is_file()

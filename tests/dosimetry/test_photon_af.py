@@ -53,7 +53,7 @@ def _yaml(relative: str) -> Any:
 
 TABLE = {r["source"]: r for r in _yaml("photon_af/sphere_photon_af.yaml")}
 XS = {r["symbol"]: r for r in _yaml("photon_af/water_cross_sections.yaml")}
-NIST = {r["symbol"]: r for r in _yaml("nist_xraymasscoef/water.yaml")}
+NIST = {r["name"]: r for r in _yaml("nist_xraymasscoef/water.yaml")["records"]}
 MEC2 = float(XS["electron_rest_energy"]["value"])
 MONO = TABLE["monoenergetic"]
 MONO_E = np.asarray(MONO["energy_mev"])
@@ -131,7 +131,7 @@ def test_total_cross_section_equals_the_nist_attenuation_coefficient() -> None:
     # on the NIST total, so it must return it (up to the 5 significant figures stored).
     e = np.asarray(NIST["mu_over_rho"]["energy_mev"])
     total = _partials(e).sum(1)
-    np.testing.assert_allclose(total, NIST["mu_over_rho"]["values"], rtol=1e-3)
+    np.testing.assert_allclose(total, NIST["mu_over_rho"]["value"], rtol=1e-3)
 
 
 def test_kerma_coefficient_agrees_with_the_nist_energy_absorption_coefficient() -> None:
@@ -139,7 +139,7 @@ def test_kerma_coefficient_agrees_with_the_nist_energy_absorption_coefficient() 
     # Klein-Nishina energy transfer vs bound electrons near 60-100 keV); above, μtr exceeds
     # μen by the bremsstrahlung yield g (3.9 % at 10 MeV for water).
     e = np.asarray(NIST["mu_en_over_rho"]["energy_mev"])
-    ratio = _kerma_coefficient(e) / np.asarray(NIST["mu_en_over_rho"]["values"])
+    ratio = _kerma_coefficient(e) / np.asarray(NIST["mu_en_over_rho"]["value"])
     assert np.all(np.abs(ratio[e <= 3.0] - 1.0) < 0.015)
     assert np.all((ratio[e > 3.0] > 1.0) & (ratio[e > 3.0] < 1.05))
 

@@ -47,8 +47,8 @@ SPHERES = _yaml(DATA / "lanconelli2012_voxelized_spheres.yaml")
 
 
 def _shipped_photon_record(symbol: str) -> dict[str, Any]:
-    records = _yaml(PACKAGE_DATA.joinpath("nist_xraymasscoef/water.yaml"))
-    (rec,) = [r for r in records if r["symbol"] == symbol]
+    records = _yaml(PACKAGE_DATA.joinpath("nist_xraymasscoef/water.yaml"))["records"]
+    (rec,) = [r for r in records if r["name"] == symbol]
     return rec
 
 
@@ -56,7 +56,7 @@ def _shipped_photon_record(symbol: str) -> dict[str, Any]:
 def test_shipped_photon_coefficients_equal_the_nist_table(symbol: str) -> None:
     rec = _shipped_photon_record(symbol)
     np.testing.assert_allclose(rec["energy_mev"], NIST["photon"]["energy_mev"], rtol=EXACT)
-    np.testing.assert_allclose(rec["values"], NIST["photon"][symbol], rtol=EXACT)
+    np.testing.assert_allclose(rec["value"], NIST["photon"][symbol], rtol=EXACT)
 
 
 @pytest.mark.parametrize(

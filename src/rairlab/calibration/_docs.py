@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from rairlab._cited import read_yaml
 from rairlab._io import optional_import, write_text
 from rairlab._parameters import FITTED_PATH
 from rairlab.calibration._targets import DATA_DIR
@@ -29,7 +28,7 @@ SHIPPED_RUN = FITTED_PATH.with_name("calibration.json")
 
 def load_limits() -> dict[str, dict[str, str]]:
     """Structural limits by name: {name: {explains: [...], text}}, and the targets each explains."""
-    doc = yaml.safe_load((DATA_DIR / "structural_limits.yaml").read_text(encoding="utf-8"))
+    doc = read_yaml(DATA_DIR / "structural_limits.yaml")
     return {rec["name"]: rec for rec in doc["limits"]}
 
 

@@ -20,7 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from rairlab.calibration._targets import DATA_DIR, Target, load_targets, read_yaml
+from rairlab._cited import line_at, read_yaml
+from rairlab.calibration._targets import DATA_DIR, Target, load_targets
 from rairlab.cohort import load_cohort_data
 from rairlab.errors import DataFileError, RairlabError
 from rairlab.network import load_population_spec
@@ -206,11 +207,13 @@ def load_problem(path: Path = DATA_DIR / "problem.yaml") -> Problem:
     >>> p.dimension >= 5, p.names[0].split(".")[0] in ("population", "patient", "scan")
     (True, True)
     """
+    raw = read_yaml(path)
     try:
-        doc = _ProblemFile.model_validate(read_yaml(path))
+        doc = _ProblemFile.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        raise DataFileError(path, f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        where = ".".join(map(str, err["loc"]))
+        raise DataFileError(path, f"{where}: {err['msg']}", line_at(raw, err["loc"])) from None
     names = [p.name for p in doc.parameters]
     if len(set(names)) != len(names):
         raise DataFileError(path, "parameter names must be distinct")

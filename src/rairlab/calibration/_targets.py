@@ -11,42 +11,20 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rairlab._cited import line_at, read_yaml
 from rairlab.cohort import load_trial_spec
 from rairlab.errors import DataFileError
 
 if TYPE_CHECKING:
     from rairlab.cohort import TrialSpec
 
-__all__ = ["Exclusion", "Observation", "Target", "Targets", "load_targets", "read_yaml"]
+__all__ = ["Exclusion", "Observation", "Target", "Targets", "load_targets"]
 
 DATA_DIR = Path(__file__).parent / "data"
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key written twice in one mapping (YAML keeps the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
-        for i, key in enumerate(keys):
-            if key in keys[:i]:
-                line = node.value[i][0].start_mark.line + 1
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} written twice (line {line})", node.start_mark
-                )
-        return super().construct_mapping(node, deep=deep)
-
-
-def read_yaml(path: Path) -> object:
-    """A calibration data file, refusing duplicate keys (a DataFileError naming the line)."""
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        raise DataFileError(path, str(getattr(exc, "problem", None) or exc)) from None
 
 
 class _Strict(BaseModel):
@@ -124,9 +102,10 @@ def load_targets(path: Path = DATA_DIR / "targets.yaml") -> Targets:
     >>> t.targets[0].id, t.targets[0].endpoint
     ('TGT-001', 'non_avid')
     """
+    doc = read_yaml(path)
     try:
-        return Targets.model_validate(read_yaml(path))
+        return Targets.model_validate(doc)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise DataFileError(path, f"{where}: {err['msg']}") from None
+        raise DataFileError(path, f"{where}: {err['msg']}", line_at(doc, err["loc"])) from None

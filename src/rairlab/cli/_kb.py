@@ -15,7 +15,9 @@ from rairlab.knowledge import lint
 __all__ = ["app", "lint_command"]
 
 app = typer.Typer(
-    help="Check the knowledge base's YAML records.", no_args_is_help=True, add_completion=False
+    help="Check the knowledge base's YAML records (and, by default, every shipped data file).",
+    no_args_is_help=True,
+    add_completion=False,
 )
 
 PATH_OPTION = typer.Option(
@@ -28,6 +30,10 @@ PATH_OPTION = typer.Option(
 @app.command("lint")
 def lint_command(path: Path | None = PATH_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Validate every record and cross-check them; list all problems at once.
+
+    Without --path it also checks every YAML data file the package ships: cited
+    records (unit, provenance, citation, a note for an assumption) and the files of
+    other formats, each by its rule, with file and line.
 
     Exit status 0 when there is no error (warnings allowed), 1 when there are errors.
     """
@@ -47,7 +53,8 @@ def lint_command(path: Path | None = PATH_OPTION, as_json: bool = JSON_OPTION) -
                 table.add_column(col, overflow="fold")
             for p in problems:
                 style = "red" if p.severity == "error" else "yellow"
-                table.add_row(f"[{style}]{p.severity}[/{style}]", p.file, p.record or "", p.message)
+                severity = f"[{style}]{p.severity}[/{style}]"
+                table.add_row(severity, p.where, p.record or "", p.message)
             console.print(table)
         console.print(f"{n_errors} error(s), {len(problems) - n_errors} warning(s)")
 

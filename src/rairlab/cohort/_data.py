@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from rairlab._cited import _SafeLoader
+from rairlab._cited import PROVENANCES, line_of, read_yaml
 from rairlab._distributions import check_distribution, draw
 from rairlab._parameters import (
     ParameterSet,
@@ -27,7 +26,8 @@ from rairlab._parameters import (
     parameter_set,
     replace_distribution,
 )
-from rairlab.errors import DataFileError, UnknownNameError
+from rairlab.errors import DataFileError, RairlabError, UnknownNameError
+from rairlab.knowledge import load_knowledge, parse_genotype
 
 __all__ = [
     "CohortData",
@@ -52,12 +52,15 @@ PATIENT_PARAMETERS = (
 
 def _provenance(rec: Mapping[str, Any], path: Path, where: str) -> str:
     prov = rec.get("provenance")
-    if prov not in ("literature", "assumption", "fitted"):
-        raise DataFileError(path, f"{where}: provenance must be literature, assumption or fitted")
+    line = line_of(rec, "provenance")
+    if prov not in PROVENANCES:
+        raise DataFileError(
+            path, f"{where}: provenance must be one of {', '.join(PROVENANCES)}", line
+        )
     if prov == "literature" and not str(rec.get("citation") or "").strip():
-        raise DataFileError(path, f"{where}: a literature record needs a citation")
+        raise DataFileError(path, f"{where}: a literature record needs a citation", line)
     if prov != "literature" and not (rec.get("note") or rec.get("citation")):
-        raise DataFileError(path, f"{where}: an {prov} record needs a note saying why")
+        raise DataFileError(path, f"{where}: an {prov} record needs a note saying why", line)
     return str(prov)
 
 
@@ -72,10 +75,14 @@ class Table:
     @classmethod
     def read(cls, rec: Any, path: Path, where: str, key: str = "p") -> Table:
         if not isinstance(rec, Mapping) or not isinstance(rec.get(key), Mapping):
-            raise DataFileError(path, f"{where}: expected {{{key}: {{category: probability}}}}")
+            raise DataFileError(
+                path, f"{where}: expected {{{key}: {{category: probability}}}}", line_of(rec)
+            )
         p = {str(k): float(v) for k, v in rec[key].items()}
         if any(v < 0 for v in p.values()) or (key == "p" and abs(sum(p.values()) - 1) > 1e-9):
-            raise DataFileError(path, f"{where}: probabilities must be >= 0 and sum to 1")
+            raise DataFileError(
+                path, f"{where}: probabilities must be >= 0 and sum to 1", line_of(rec, key)
+            )
         return cls(p, _provenance(rec, path, where), str(rec.get("citation", "")))
 
     def restricted(self, keep: Sequence[str] | None) -> dict[str, float]:
@@ -101,7 +108,7 @@ class Distribution:
         try:
             family, params = check_distribution(dist)
         except ValueError as exc:
-            raise DataFileError(path, f"{name}: {exc}") from None
+            raise DataFileError(path, f"{name}: {exc}", line_of(rec)) from None
         return cls(name, family, params, _provenance(rec, path, name))
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -171,9 +178,6 @@ def _tert(rec: Any, path: Path, where: str) -> tuple[Table, float]:
 
 
 def _check_genotypes(table: Table, path: Path, where: str) -> None:
-    from rairlab.errors import RairlabError
-    from rairlab.knowledge import load_knowledge, parse_genotype
-
     kb = load_knowledge()
     for text in table.p:
         if text == "none":
@@ -226,7 +230,7 @@ def _with_values(directory: Path, parameters: ParameterSet) -> CohortData:
 @functools.lru_cache(maxsize=4)
 def _load(directory: Path) -> CohortData:
     path = directory / "cohort.yaml"
-    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+    doc = read_yaml(path)
     if not isinstance(doc, Mapping):
         raise DataFileError(path, "expected a mapping")
     hist = tuple(doc.get("histologies") or ())
@@ -269,7 +273,7 @@ def _load(directory: Path) -> CohortData:
         for k in PATIENT_PARAMETERS
     }
     rpath = directory / "regimens.yaml"
-    rdoc = yaml.load(rpath.read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
+    rdoc = read_yaml(rpath) or {}
     regimens = {}
     for i, rec in enumerate(rdoc.get("regimens") or []):
         where = f"regimens[{i}]"

@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,10 +25,11 @@ from pydantic import (
     model_validator,
 )
 
+from rairlab._cited import parse_yaml
 from rairlab._parameters import ParameterSet, parameter_set
 from rairlab.cohort._data import load_cohort_data
 from rairlab.dosimetry import LIMITS
-from rairlab.errors import InputFileError, RairlabError, close_matches, shown_value
+from rairlab.errors import DataFileError, InputFileError, RairlabError, close_matches, shown_value
 from rairlab.knowledge import load_knowledge, parse_genotype
 from rairlab.network import load_population_spec, modelled_agents, resolve_variant
 from rairlab.observation import SCAN_TYPES, scan_protocol
@@ -424,7 +424,11 @@ def validation_problem(exc: ValidationError, default_field: str = "spec") -> str
 
 
 def read_yaml_file(path: str | Path, what: str) -> Any:
-    """The YAML document in `path`; an unreadable file or bad YAML is one `InputFileError`."""
+    """The YAML document in `path`; an unreadable file or bad YAML is one `InputFileError`.
+
+    Parsed by rairlab's one YAML reader (:func:`rairlab._cited.parse_yaml`), so a key
+    written twice is refused with its line instead of silently keeping the last value.
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -433,11 +437,11 @@ def read_yaml_file(path: str | Path, what: str) -> Any:
     except UnicodeDecodeError:
         raise InputFileError(p, f"cannot read the {what} (not UTF-8 text)") from None
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputFileError(p, f"not valid YAML{where}") from None
+        return parse_yaml(text, p)
+    except DataFileError as exc:
+        where = f" at line {exc.line}" if exc.line is not None else ""
+        problem = exc.problem.removeprefix("invalid YAML: ")
+        raise InputFileError(p, f"not valid YAML{where}: {problem}") from None
 
 
 def load_trial_spec(path: str | Path) -> TrialSpec:

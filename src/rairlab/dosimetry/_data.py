@@ -1,7 +1,10 @@
-"""Reading the physics data files shipped in ``rairlab/dosimetry/data/``.
+"""The physics data files shipped in ``rairlab/dosimetry/data/``, read through `rairlab._cited`.
 
-Every table is a YAML record that carries its own citation; a record without
-one is rejected, so no number enters a calculation without its source.
+Cited records (the sphere model's conventions, the NIST tables) come from
+:func:`rairlab._cited.load_cited`, which rejects a record without its unit,
+provenance and citation; the generated tables (ICRP-107 decay data, the photon
+Monte Carlo tables, the voxel-kernel metadata) from
+:func:`rairlab._cited.read_shipped`. This module only names the files.
 """
 
 from __future__ import annotations
@@ -11,73 +14,49 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from rairlab.errors import DataFileError
+from rairlab._cited import CitedTable, load_cited, read_shipped
 
-__all__ = ["DATA_DIR", "assumption", "load_yaml", "table"]
+__all__ = ["DATA_DIR", "curve", "data_file", "shipped", "sphere_model"]
 
+PACKAGE = "rairlab.dosimetry"
 DATA_DIR = Path(__file__).parent / "data"
 
 
+def data_file(relative: str) -> str:
+    """How errors name the data file `relative` (``rairlab/dosimetry/data/...``)."""
+    return f"{PACKAGE.replace('.', '/')}/data/{relative}"
+
+
+def shipped(relative: str) -> Any:
+    """The generated YAML file `relative` of the data folder (read once; do not modify it)."""
+    return read_shipped(PACKAGE, f"data/{relative}")
+
+
+def sphere_model() -> CitedTable:
+    """The sphere model's conventions (``assumptions/sphere_model.yaml``), by name.
+
+    Examples
+    --------
+    >>> sphere_model().value("unit_density_g_cm3")
+    1.0
+    """
+    return load_cited(PACKAGE, "data/assumptions/sphere_model.yaml")
+
+
 @functools.cache
-def load_yaml(relative: str) -> Any:
-    """Parse a YAML file under the data folder (cached).
+def curve(relative: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(energy_mev, value)`` of the tabulated record `name` of `relative`, read-only arrays.
 
     Raises
     ------
     DataFileError
-        If the file is missing or is not valid YAML.
+        If the record has no ``energy_mev`` (the loader checks that energies increase
+        and match the values).
     """
-    path = DATA_DIR / relative
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataFileError(path, f"cannot read: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise DataFileError(path, f"invalid YAML: {exc}", line) from exc
-
-
-def _records(relative: str) -> list[dict[str, Any]]:
-    data = load_yaml(relative)
-    path = DATA_DIR / relative
-    if not isinstance(data, list):
-        raise DataFileError(path, "expected a list of records")
-    for i, rec in enumerate(data):
-        if not isinstance(rec, dict) or not rec.get("citation"):
-            raise DataFileError(path, f"record {i} has no citation")
-    return data
-
-
-@functools.cache
-def table(relative: str, **match: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(energy_mev, values)`` of the one record in `relative` matching `match`.
-
-    Raises
-    ------
-    DataFileError
-        If no record or several match, or the columns are not increasing and equal in length.
-    """
-    path = DATA_DIR / relative
-    hits = [r for r in _records(relative) if all(r.get(k) == v for k, v in match.items())]
-    if len(hits) != 1:
-        raise DataFileError(path, f"expected one record with {match}, found {len(hits)}")
-    energy = np.asarray(hits[0]["energy_mev"], dtype=float)
-    values = np.asarray(hits[0]["values"], dtype=float)
-    if energy.shape != values.shape or energy.ndim != 1 or np.any(np.diff(energy) <= 0):
-        raise DataFileError(path, f"record {match}: energy_mev must increase and match values")
+    rec = load_cited(PACKAGE, f"data/{relative}").curve(name)
+    energy = np.array(rec.energy_mev, dtype=float)
+    values = np.array(rec.value, dtype=float)
     energy.flags.writeable = False
     values.flags.writeable = False
     return energy, values
-
-
-@functools.cache
-def assumption(name: str) -> float:
-    """Return the value of a modelling convention in ``assumptions/sphere_model.yaml``."""
-    rel = "assumptions/sphere_model.yaml"
-    for rec in _records(rel):
-        if rec.get("name") == name:
-            return float(rec["value"])
-    raise DataFileError(DATA_DIR / rel, f"no record named {name!r}")

@@ -50,7 +50,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rairlab.dosimetry._data import DATA_DIR, load_yaml
+from rairlab.dosimetry._data import DATA_DIR, data_file, shipped
 from rairlab.dosimetry._nuclides import get_nuclide
 from rairlab.dosimetry._point_kernel import photon_point_kernel, voxel_average_dose
 from rairlab.dosimetry._svalues import csda_range_cm, tissue_density_g_cm3
@@ -306,9 +306,9 @@ def _octant(
 
 
 def _metadata() -> dict[str, object]:
-    meta = load_yaml(f"{_FOLDER}/metadata.yaml")
+    meta = shipped(f"{_FOLDER}/metadata.yaml")
     if not isinstance(meta, list) or len(meta) != 1 or not meta[0].get("citation"):
-        raise DataFileError(DATA_DIR / _FOLDER / "metadata.yaml", "expected one cited record")
+        raise DataFileError(data_file(f"{_FOLDER}/metadata.yaml"), "expected one cited record")
     return dict(meta[0])
 
 

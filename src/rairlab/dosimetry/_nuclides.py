@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rairlab.dosimetry._data import DATA_DIR, assumption, load_yaml
+from rairlab.dosimetry._data import data_file, shipped, sphere_model
 from rairlab.dosimetry._units import MEV_TO_J, SECONDS_PER_HOUR
 from rairlab.errors import DataFileError, UnknownNameError
 
@@ -141,8 +141,8 @@ def _lines(arr: np.ndarray) -> Lines:
 
 @functools.cache
 def _build(name: str) -> Nuclide:
-    doc = load_yaml(_NUCLIDE_FILE)
-    path = DATA_DIR / _NUCLIDE_FILE
+    doc = shipped(_NUCLIDE_FILE)
+    path = data_file(_NUCLIDE_FILE)
     try:
         entries = doc["nuclides"]
         entry = entries[name]
@@ -164,8 +164,9 @@ def _build(name: str) -> Nuclide:
         d_half = float(d_entry["half_life"]) * _HOURS_PER_UNIT[d_entry["half_life_unit"]]
         daughters.append(Daughter(d["nuclide"], bf, d_half))
 
-    cut = assumption("penetrating_photon_threshold_mev")
-    e_cut = assumption("local_electron_threshold_mev")
+    model = sphere_model()
+    cut = model.value("penetrating_photon_threshold_mev")
+    e_cut = model.value("local_electron_threshold_mev")
     photons, electrons, alphas, betas = [], [], [], []
     local = 0.0
     beta_mean = 0.0
@@ -230,7 +231,7 @@ def nuclide_names() -> tuple[str, ...]:
     >>> "I-131" in nuclide_names()
     True
     """
-    return tuple(load_yaml(_NUCLIDE_FILE)["nuclides"])
+    return tuple(shipped(_NUCLIDE_FILE)["nuclides"])
 
 
 _NAME_RE = re.compile(r"^(?:([a-z]{1,2})-?(\d{1,3})|(\d{1,3})-?([a-z]{1,2}))$")

@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import PchipInterpolator
 from scipy.special import roots_jacobi
 
-from rairlab.dosimetry._data import DATA_DIR, load_yaml
+from rairlab.dosimetry._data import data_file, shipped
 from rairlab.dosimetry._nuclides import get_nuclide
 from rairlab.errors import DataFileError, InvalidValueError, UnknownNameError
 
@@ -213,8 +213,8 @@ def photon_point_kernel(nuclide: str = "I-131") -> PhotonPointKernel:
     ('I-131', 1.0, True)
     """
     nuc = get_nuclide(nuclide)
-    path = DATA_DIR / _FILE
-    records = [r for r in load_yaml(_FILE) if isinstance(r, dict)]
+    path = data_file(_FILE)
+    records = [r for r in shipped(_FILE) if isinstance(r, dict)]
     hits = [r for r in records if r.get("source") == nuc.name]
     if not hits:
         known = [str(r.get("source")) for r in records]

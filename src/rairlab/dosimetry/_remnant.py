@@ -42,7 +42,7 @@ import numpy as np
 
 from rairlab._cited import CitedTable, load_cited
 from rairlab.dosimetry._blood import max_activity_blood_mbq
-from rairlab.dosimetry._data import assumption
+from rairlab.dosimetry._data import sphere_model
 from rairlab.dosimetry._lesion import activity_for_dose
 from rairlab.dosimetry._limits import LIMITS
 from rairlab.dosimetry._measurements import Measurements
@@ -173,7 +173,7 @@ class RemnantDose:
 
 def _mass(mass_g: float | None, volume_ml: float | None) -> tuple[float, float | None, float]:
     """Mass (g), the volume given (mL) and the density used (g/mL)."""
-    rho = assumption("unit_density_g_cm3")
+    rho = sphere_model().value("unit_density_g_cm3")
     if (mass_g is None) == (volume_ml is None):
         raise InvalidValueError(
             "--mass-g/--volume-ml",

@@ -46,7 +46,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import CubicSpline, PchipInterpolator
 
-from rairlab.dosimetry._data import DATA_DIR, assumption, load_yaml, table
+from rairlab.dosimetry._data import curve, data_file, shipped, sphere_model
 from rairlab.dosimetry._nuclides import Nuclide, get_nuclide
 from rairlab.errors import DataFileError, InvalidValueError
 
@@ -84,7 +84,7 @@ class AbsorbedFractions(NamedTuple):
 def tissue_density_g_cm3() -> float:
     """The one tissue density of rairlab's sphere, voxel and lesion routes (g/cm³ = g/mL).
 
-    ``unit_density_g_cm3`` of ``data/assumptions/sphere_model.yaml``, with its rationale.
+    ``unit_density_g_cm3`` of ``data/assumptions/sphere_model.yaml``, with the note saying why.
     A lesion given by volume has mass volume × this density, and gets the S-value
     of the sphere it fills; the voxel kernels are scaled to it.
 
@@ -93,7 +93,7 @@ def tissue_density_g_cm3() -> float:
     >>> tissue_density_g_cm3()
     1.0
     """
-    return assumption("unit_density_g_cm3")
+    return sphere_model().value("unit_density_g_cm3")
 
 
 def _gauss(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -123,7 +123,7 @@ def sphere_radius_cm(mass_g: ArrayLike, density_g_cm3: float | None = None) -> N
     >>> float(np.round(sphere_radius_cm(4.18879), 4))
     1.0
     """
-    rho = assumption("unit_density_g_cm3") if density_g_cm3 is None else density_g_cm3
+    rho = tissue_density_g_cm3() if density_g_cm3 is None else density_g_cm3
     return np.cbrt(3.0 * _masses(mass_g) / (4.0 * np.pi * rho))
 
 
@@ -146,7 +146,7 @@ def csda_range_cm(
     >>> float(csda_range_cm(1.0))
     0.4367
     """
-    e_tab, r_tab = table(_RANGE_FILE, particle=particle)
+    e_tab, r_tab = curve(_RANGE_FILE, f"csda_range_{particle}")
     e = np.asarray(energy_mev, dtype=float)
     le, lr = np.log(e_tab), np.log(r_tab)
     slope_lo = (lr[1] - lr[0]) / (le[1] - le[0])
@@ -172,7 +172,7 @@ def _csda_fractions(
 
 
 def _interp_loglog(e: NDArray[np.float64], symbol: str) -> NDArray[np.float64]:
-    e_tab, v_tab = table(_PHOTON_FILE, symbol=symbol)
+    e_tab, v_tab = curve(_PHOTON_FILE, symbol)
     return np.exp(np.interp(np.log(e), np.log(e_tab), np.log(v_tab)))
 
 
@@ -202,8 +202,8 @@ def _buildup_kernel_fraction(
 @functools.cache
 def _photon_af_record(source: str) -> dict[str, Any]:
     """The Monte Carlo record of `source` (a nuclide name or ``"monoenergetic"``)."""
-    path = DATA_DIR / _PHOTON_AF_FILE
-    records = load_yaml(_PHOTON_AF_FILE)
+    path = data_file(_PHOTON_AF_FILE)
+    records = shipped(_PHOTON_AF_FILE)
     hits = [r for r in records if isinstance(r, dict) and r.get("source") == source]
     if len(hits) != 1 or not hits[0].get("citation"):
         raise DataFileError(path, f"expected one cited record with source {source!r}")
@@ -216,7 +216,7 @@ def _photon_af_record(source: str) -> dict[str, Any]:
 
 def _table_sources() -> set[str]:
     """Nuclides with their own Monte Carlo record."""
-    return {str(r.get("source")) for r in load_yaml(_PHOTON_AF_FILE) if isinstance(r, dict)}
+    return {str(r.get("source")) for r in shipped(_PHOTON_AF_FILE) if isinstance(r, dict)}
 
 
 class _MassTable(NamedTuple):
@@ -316,7 +316,7 @@ def photon_absorbed_fraction(
     >>> np.round(photon_absorbed_fraction([0.364], [1.0, 100.0]), 4).tolist()
     [[0.015, 0.0684]]
     """
-    rho0 = assumption("unit_density_g_cm3")
+    rho0 = tissue_density_g_cm3()
     rho = rho0 if density_g_cm3 is None else density_g_cm3
     e = np.atleast_1d(np.asarray(energy_mev, dtype=float))
     spline, ln_mass, (e_lo, e_hi) = _monoenergetic_spline()
@@ -337,7 +337,7 @@ def _nuclide_photon_fraction(nuc: Nuclide, m: NDArray[np.float64]) -> NDArray[np
     e, y = nuc.photon_spectrum
     weight = e * y / np.sum(e * y)
     if nuc.name in _table_sources() and get_nuclide(nuc.name) == nuc:
-        rho0 = assumption("unit_density_g_cm3")
+        rho0 = tissue_density_g_cm3()
         return _extrapolate(
             _nuclide_table(nuc.name),
             m,

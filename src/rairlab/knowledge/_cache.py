@@ -7,6 +7,10 @@ the platform's user cache folder, e.g. ``~/.cache/rairlab``; set it empty to
 turn the cache off). An entry is used only when the file's bytes hash to its
 name, so editing a file invalidates it. A cache that cannot be written is
 skipped, and an unreadable or corrupt entry is parsed again and replaced.
+
+``rairlab kb lint`` keeps one more thing there: an empty marker per shipped data
+file that passed its check (:func:`known_clean`, :func:`mark_clean`), keyed by the
+file's bytes and the checking code, so a warm lint re-checks only what changed.
 """
 
 from __future__ import annotations
@@ -23,13 +27,13 @@ from typing import Any
 
 import yaml
 
-__all__ = ["CACHE_ENV", "cache_dir", "cached_parse"]
+__all__ = ["CACHE_ENV", "cache_dir", "cached_parse", "known_clean", "mark_clean"]
 
 #: Environment variable naming rairlab's cache folder; an empty value turns caching off.
 CACHE_ENV = "RAIRLAB_CACHE_DIR"
 
 # Bumped when the stored layout or the meaning of a parse changes.
-_FORMAT = "rairlab-yaml-1"
+_FORMAT = "rairlab-yaml-2"
 
 Parsed = tuple[Any, list[int]]
 
@@ -123,3 +127,34 @@ def _write(entry: Path, slot: str, data: Any, lines: list[int]) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _marker(where: str, content: bytes, rules: str) -> tuple[Path, str] | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    slot = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    key = hashlib.sha256(f"{_FORMAT}\0{rules}\0{where}\0".encode() + content).hexdigest()
+    return folder / "checked" / f"{slot}-{key}.ok", slot
+
+
+def known_clean(where: str, content: bytes, rules: str) -> bool:
+    """Whether the file `where` with these bytes passed the check `rules` names before."""
+    marker = _marker(where, content, rules)
+    return marker is not None and marker[0].is_file()
+
+
+def mark_clean(where: str, content: bytes, rules: str) -> None:
+    """Remember that the file `where` with these bytes passed the check `rules` names."""
+    marker = _marker(where, content, rules)
+    if marker is None:
+        return
+    entry, slot = marker
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.touch()
+        for old in entry.parent.glob(f"{slot}-*.ok"):
+            if old != entry:
+                old.unlink(missing_ok=True)
+    except OSError:  # read-only or full disk: check again next time
+        pass

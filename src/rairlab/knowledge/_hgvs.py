@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from types import MappingProxyType
 
-import yaml
-
+from rairlab._cited import line_of, read_yaml
 from rairlab.errors import DataFileError
 
 __all__ = [
@@ -92,10 +91,7 @@ def amino_acid_codes() -> AminoAcidCodes:
     """
     entry = files("rairlab.knowledge") / "data" / AMINO_ACIDS_FILE
     where = str(entry)
-    try:
-        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataFileError(where, f"cannot read the amino-acid codes: {exc}") from None
+    data = read_yaml(entry)
     record = data[0] if isinstance(data, list) and len(data) == 1 else None
     codes = record.get("codes") if isinstance(record, dict) and record.get("citation") else None
     if not isinstance(codes, dict) or not all(
@@ -103,7 +99,9 @@ def amino_acid_codes() -> AminoAcidCodes:
         for k, v in codes.items()
     ):
         raise DataFileError(
-            where, "expected one record with a citation and 'codes': {three-letter: one-letter}"
+            where,
+            "expected one record with a citation and 'codes': {three-letter: one-letter}",
+            line_of(record, "codes"),
         )
     one_letter = {k.casefold(): v for k, v in codes.items()}
     one_letter |= {v.casefold(): v for v in codes.values()}

@@ -2,7 +2,9 @@
 
 Each rule is one small function ``check_*(kb) -> list[Problem]``; :func:`lint`
 runs them all (after the per-record schema validation of the loader) and
-returns every problem, errors and warnings, in one list.
+returns every problem, errors and warnings, in one list. Linting the shipped
+data also checks every other data file the package ships
+(:func:`check_data_files`, :mod:`rairlab.knowledge._data_files`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
+from rairlab.knowledge._data_files import PACKAGE_ROOT
+from rairlab.knowledge._data_files import check_data_files as data_file_errors
 from rairlab.knowledge._genotype import _key as alteration_key
 from rairlab.knowledge._knowledgebase import KnowledgeBase, compact_key, name_key
 from rairlab.knowledge._loader import (
@@ -28,7 +32,7 @@ from rairlab.knowledge._loader import (
 )
 from rairlab.knowledge._schemas import AgentKind, Alteration, AlterationType
 
-__all__ = ["CHECKS", "Problem", "lint"]
+__all__ = ["CHECKS", "Problem", "check_data_files", "lint"]
 
 Severity = Literal["error", "warning"]
 
@@ -81,15 +85,23 @@ class Problem:
         The record's id (or key / symbol), ``None`` for a whole-file problem.
     message
         What is wrong and what is expected.
+    line
+        The 1-based line in `file`, when known.
     """
 
     severity: Severity
     file: str
     record: str | None
     message: str
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        """``file:line`` (or the file alone)."""
+        return self.file if self.line is None else f"{self.file}:{self.line}"
 
     def __str__(self) -> str:
-        where = f"{self.file} [{self.record}]" if self.record else self.file
+        where = f"{self.where} [{self.record}]" if self.record else self.where
         return f"{self.severity}: {where}: {self.message}"
 
 
@@ -448,7 +460,8 @@ def lint(
     Returns
     -------
     list of Problem
-        Errors and warnings, in the order of `CHECKS`; empty when clean.
+        Errors and warnings, in the order of `CHECKS` (then, for the shipped
+        data, :func:`check_data_files`); empty when clean.
 
     Examples
     --------
@@ -464,15 +477,22 @@ def lint(
         require_records(root)
         contents, errors, missing = read_all(root)
         kb = KnowledgeBase(**contents, missing_files=missing, origin=str(root))
-        problems = [
-            Problem(
-                "error",
-                Path(e.path).name,
-                None,
-                f"line {e.line}: {e.problem}" if e.line else e.problem,
-            )
-            for e in errors
-        ]
+        problems = [Problem("error", Path(e.path).name, None, e.problem, e.line) for e in errors]
     for check in CHECKS:
         problems += check(kb)
+    if kb_or_path is None:
+        problems += check_data_files()
     return problems
+
+
+def check_data_files(root: Path | None = None) -> list[Problem]:
+    """Every shipped YAML data file outside the knowledge base, checked by its rule.
+
+    Cited-record files are validated with the rules of `rairlab._cited.load_cited`;
+    files of other formats are read by the same reader and checked as
+    `rairlab.knowledge._data_files.OTHER_FORMATS` says. `lint` runs this for the
+    shipped data. Files are named relative to the package folder (`root`, default: the
+    installed package).
+    """
+    errors = data_file_errors(PACKAGE_ROOT if root is None else root)
+    return [Problem("error", e.path, None, e.problem, e.line) for e in errors]

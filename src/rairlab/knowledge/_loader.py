@@ -4,8 +4,9 @@ One function, :func:`load_knowledge`, reads a folder of record files (by
 default the shipped ``data/liu2023``) and returns a
 :class:`~rairlab.knowledge.KnowledgeBase`. A malformed record becomes one
 :class:`~rairlab.errors.DataFileError` naming the file, line, record id and
-field. Each file is parsed once, with libyaml's C parser when available, and the
-parsed file is kept in the user cache (:mod:`rairlab.knowledge._cache`).
+field. Each file is parsed once, by rairlab's one YAML reader
+(:func:`rairlab._cited.parse_yaml`), and the parsed file is kept in the user cache
+(:mod:`rairlab.knowledge._cache`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from rairlab._cited import line_of, parse_yaml
 from rairlab.errors import DataFileError, InputFileError
 from rairlab.knowledge._cache import cached_parse
 from rairlab.knowledge._knowledgebase import KnowledgeBase
@@ -41,9 +42,6 @@ from rairlab.knowledge._schemas import (
 )
 
 __all__ = ["DEFAULT_SOURCE", "KINDS", "NAME_KINDS", "RecordKind", "load_knowledge"]
-
-# libyaml's C parser when PyYAML was built with it; the pure-Python one reads the same.
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DEFAULT_SOURCE = "liu2023"
 SOURCE_FILE = "source.yaml"
@@ -100,25 +98,15 @@ def _describe(exc: ValidationError) -> str:
 
 
 def _parse_yaml(where: str, text: str) -> tuple[Any, list[int]]:
-    """Parse `text` once: the document, and the 1-based first line of each top-level list item.
+    """Parse `text` once: the document, and the 1-based line of each top-level list item.
 
-    The lines come from the nodes' marks, so libyaml's C parser (when PyYAML has it)
-    keeps the file:line of every error at an eighth of the pure-Python parser's cost.
+    The parser is rairlab's one YAML reader (:func:`rairlab._cited.parse_yaml`:
+    libyaml, a key written twice refused); an item that is not a mapping has line 0.
     """
-    loader = _SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = None if node is None else loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DataFileError(where, f"invalid YAML: {problem}", line) from None
-    finally:
-        loader.dispose()
-    if not isinstance(node, yaml.SequenceNode):
+    data = parse_yaml(text, where)
+    if not isinstance(data, list):
         return data, []
-    return data, [item.start_mark.line + 1 for item in node.value]
+    return data, [line_of(item) or 0 for item in data]
 
 
 def read_kind(
@@ -148,7 +136,7 @@ def read_kind(
     records: list[Any] = []
     errors: list[DataFileError] = []
     for i, raw in enumerate(data):
-        line = lines[i] if i < len(lines) else None
+        line = (lines[i] or None) if i < len(lines) else None
         if not isinstance(raw, dict):
             errors.append(DataFileError(where, f"item {i + 1} is not a mapping", line))
             continue

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rairlab._cited import line_of, read_yaml
 from rairlab.errors import DataFileError
 from rairlab.network._compile import compile_model
 from rairlab.network._compiled import CompiledModel
 from rairlab.network._data import DATA_DIR
 from rairlab.network._perturb import conditions
-from rairlab.network._yamlines import line_of, load_yaml_lines
 from rairlab.network.solvers import SteadyState, steady_state
 
 __all__ = ["THRESHOLD", "Behaviour", "BehaviourResult", "check_behaviour", "load_behaviour"]
@@ -97,7 +97,7 @@ def load_behaviour(path: str | Path | None = None) -> tuple[Behaviour, ...]:
 
 def _read(p: Path) -> tuple[Behaviour, ...]:
     rows = []
-    for rec in load_yaml_lines(p):
+    for rec in read_yaml(p):
         try:
             b = Behaviour(
                 id=str(rec["id"]),

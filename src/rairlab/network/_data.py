@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from rairlab._cited import PROVENANCES, line_of, read_yaml
 from rairlab.errors import DataFileError
 from rairlab.network._rules import Expr, RuleSyntaxError, parse_rule, variables
 from rairlab.network._specs import (
@@ -27,7 +28,6 @@ from rairlab.network._specs import (
     VariantOption,
     VariantSwitch,
 )
-from rairlab.network._yamlines import line_of, load_yaml_lines
 
 __all__ = ["DATA_DIR", "load_network_data"]
 
@@ -36,7 +36,6 @@ NODE_KINDS = ("input", "gene", "protein", "complex", "process", "output")
 _INT_ID = re.compile(r"^INT-\d{3}$")
 _DRG_ID = re.compile(r"^DRG-\d{3}$")
 _ALT_ID = re.compile(r"^ALT-\d{3}$")
-_PROVENANCE = ("literature", "assumption", "fitted")
 
 
 class _Reader:
@@ -89,15 +88,15 @@ class _Reader:
 
     def provenance(self, record: Any) -> None:
         prov = self.get(record, "provenance", str)
-        if prov not in _PROVENANCE:
+        if prov not in PROVENANCES:
             raise self.fail(
-                f"provenance {prov!r} is not one of {_PROVENANCE}", record, "provenance"
+                f"provenance {prov!r} is not one of {', '.join(PROVENANCES)}", record, "provenance"
             )
 
 
 def _read_nodes(path: Path) -> tuple[NodeSpec, ...]:
     r = _Reader(path)
-    doc = load_yaml_lines(path)
+    doc = read_yaml(path)
     raw = r.get(doc, "nodes", list)
     known: dict[str, Any] = {}
     for rec in raw:
@@ -137,7 +136,7 @@ def _read_nodes(path: Path) -> tuple[NodeSpec, ...]:
 
 def _read_parameters(path: Path, nodes: Mapping[str, NodeSpec]) -> dict[str, Any]:
     r = _Reader(path)
-    doc = load_yaml_lines(path)
+    doc = read_yaml(path)
     defaults = r.get(doc, "edge_defaults", dict)
     k0 = r.get(r.get(defaults, "k", dict), "value", float)
     n0 = r.get(r.get(defaults, "n", dict), "value", float)
@@ -206,7 +205,7 @@ def _read_parameters(path: Path, nodes: Mapping[str, NodeSpec]) -> dict[str, Any
 
 def _read_variants(path: Path, nodes: Mapping[str, NodeSpec]) -> tuple[VariantSwitch, ...]:
     r = _Reader(path)
-    doc = load_yaml_lines(path)
+    doc = read_yaml(path)
     switches = []
     seen: set[str] = set()
     for rec in doc:
@@ -258,7 +257,7 @@ def _read_variants(path: Path, nodes: Mapping[str, NodeSpec]) -> tuple[VariantSw
 
 def _read_agents(path: Path, nodes: Mapping[str, NodeSpec]) -> tuple[AgentActions, ...]:
     r = _Reader(path)
-    doc = load_yaml_lines(path)
+    doc = read_yaml(path)
     d = r.get(doc, "defaults", dict)
     defaults = {k: r.get(r.get(d, k, dict), "value", float) for k in ("potency", "emax", "hill")}
     out = []
@@ -302,7 +301,7 @@ def _read_agents(path: Path, nodes: Mapping[str, NodeSpec]) -> tuple[AgentAction
 def _read_alterations(path: Path, nodes: Mapping[str, NodeSpec]) -> dict[str, AlterationEffect]:
     r = _Reader(path)
     out: dict[str, AlterationEffect] = {}
-    for rec in load_yaml_lines(path):
+    for rec in read_yaml(path):
         alt = r.get(rec, "alteration", str)
         if not _ALT_ID.match(alt) or alt in out:
             raise r.fail(f"bad or duplicate alteration id {alt!r}", rec, "alteration")
@@ -335,7 +334,7 @@ def _read_alterations(path: Path, nodes: Mapping[str, NodeSpec]) -> dict[str, Al
 def _read_environment(path: Path, nodes: Mapping[str, NodeSpec]) -> dict[str, EnvironmentKey]:
     r = _Reader(path)
     out: dict[str, EnvironmentKey] = {}
-    for rec in load_yaml_lines(path):
+    for rec in read_yaml(path):
         key = r.get(rec, "key", str)
         node = r.get(rec, "node", str)
         mode = r.get(rec, "mode", str)

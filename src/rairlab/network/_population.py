@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from rairlab._cited import PROVENANCES, line_of, read_yaml
 from rairlab._distributions import FAMILIES, check_distribution, draw, median
 from rairlab._parameters import (
     ParameterSet,
@@ -34,7 +35,6 @@ from rairlab.network._data import DATA_DIR, load_network_data
 from rairlab.network._perturb import conditions
 from rairlab.network._rules import variables
 from rairlab.network._specs import NetworkData
-from rairlab.network._yamlines import line_of, load_yaml_lines
 
 __all__ = [
     "FAMILIES",
@@ -190,7 +190,7 @@ def _with_values(path: Path, data_dir: Path, parameters: ParameterSet) -> Popula
 @functools.lru_cache(maxsize=8)
 def _load_spec(path: Path, data_dir: Path) -> PopulationSpec:
     data = load_network_data(data_dir)
-    doc = load_yaml_lines(path)
+    doc = read_yaml(path)
     records = doc.get("parameters") if isinstance(doc, dict) else None
     if not isinstance(records, list):
         raise DataFileError(path, "expected a top-level 'parameters' list", None)
@@ -220,8 +220,8 @@ def _load_spec(path: Path, data_dir: Path) -> PopulationSpec:
         }.get(kind, {"*": None})
         if str(key) not in known:
             raise DataFileError(path, f"{kind} target {key!r} is unknown", line)
-        if rec.get("provenance") not in ("literature", "assumption", "fitted"):
-            raise DataFileError(path, "provenance must be literature, assumption or fitted", line)
+        if rec.get("provenance") not in PROVENANCES:
+            raise DataFileError(path, f"provenance must be one of {', '.join(PROVENANCES)}", line)
         if rec["provenance"] == "literature" and not rec.get("citation"):
             raise DataFileError(path, "a literature record needs a citation", line)
         family, params = _check_params(rec, path, line)

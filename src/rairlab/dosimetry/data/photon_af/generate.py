@@ -87,7 +87,7 @@ import yaml
 from numpy.typing import NDArray
 
 from rairlab.dosimetry import csda_range_cm, get_nuclide
-from rairlab.dosimetry._data import assumption, load_yaml
+from rairlab.dosimetry._data import shipped, sphere_model
 
 Array = NDArray[np.float64]
 
@@ -114,12 +114,12 @@ KIND_PHOTO, KIND_INCOH, KIND_COH, KIND_PAIR = range(4)
 
 
 def _record(symbol: str) -> dict[str, Any]:
-    (rec,) = [r for r in load_yaml(CROSS_SECTION_FILE) if r["symbol"] == symbol]
+    (rec,) = [r for r in shipped(CROSS_SECTION_FILE) if r["symbol"] == symbol]
     return rec
 
 
 def _model(name: str) -> Any:
-    (rec,) = [r for r in load_yaml(ASSUMPTION_FILE) if r["name"] == name]
+    (rec,) = [r for r in shipped(ASSUMPTION_FILE) if r["name"] == name]
     return rec["value"]
 
 
@@ -421,7 +421,7 @@ def run_case(case: Case) -> CaseResult:
     standard error is that of a stratified mean, ``sqrt(Σ_i n_i s_i²) / N``, with ``s_i``
     the standard deviation of the scores of line ``i``.
     """
-    density = assumption("unit_density_g_cm3")
+    density = sphere_model().value("unit_density_g_cm3")
     water = Water.load(density)
     csda = CsdaRange.load(density)
     cutoff = float(_model("photon_cutoff_mev"))

@@ -39,7 +39,7 @@ import numpy as np
 import yaml
 from numpy.typing import NDArray
 
-from rairlab.dosimetry._data import table
+from rairlab.dosimetry._data import curve
 
 Array = NDArray[np.float64]
 
@@ -92,7 +92,7 @@ def tabulate_cross_sections() -> list[dict[str, Any]]:
         f * xraydb.atomic_number(z) / xraydb.atomic_mass(z) for z, f in frac.items()
     )
 
-    e_nist, mu_nist = table(NIST_FILE, symbol="mu_over_rho")
+    e_nist, mu_nist = curve(NIST_FILE, "mu_over_rho")
     e_elam_max = _top_of_elam_tables()
     # 30 energies per decade from 1 keV to the top of the Elam tables, and the NIST energies
     # below it (a log-grid point within 2 % of a NIST energy gives way to it).

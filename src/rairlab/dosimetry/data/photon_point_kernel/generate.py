@@ -65,7 +65,7 @@ import numpy as np
 import yaml
 from numpy.typing import NDArray
 
-from rairlab.dosimetry._data import assumption
+from rairlab.dosimetry._data import sphere_model
 
 Array = NDArray[np.float64]
 
@@ -182,7 +182,7 @@ def transport_point(e0: Array, rng: np.random.Generator, water: Any, cutoff: flo
 def run_batch(job: tuple[int, int]) -> BatchScore:
     """One batch of `BATCH` histories of nuclide `NUCLIDES[source_index]`."""
     source_index, batch_index = job
-    density = assumption("unit_density_g_cm3")
+    density = sphere_model().value("unit_density_g_cm3")
     water = MC.Water.load(density)
     cutoff = float(MC._model("photon_cutoff_mev"))
     rng = np.random.default_rng([SEED, source_index, batch_index])
@@ -250,7 +250,7 @@ def _record(name: str, edges: Array, absorbed: Array, first: Array) -> dict[str,
             "seed_rule": "numpy default_rng([seed, source index, batch index])",
             "standard_error": "1 sigma, spread of the batch means / sqrt(batches)",
         },
-        "density_g_cm3": float(assumption("unit_density_g_cm3")),
+        "density_g_cm3": sphere_model().value("unit_density_g_cm3"),
         "histories": BATCHES * BATCH,
         "radius_edges_cm": _round(edges),
         "absorbed_fraction": _round(mean[:-1]),
