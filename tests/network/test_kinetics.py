@@ -51,7 +51,7 @@ def test_scaling_every_tau_rescales_time(model):
     x0 = steady_state(model, conditions(model, 2, genotype=["BRAF p.V600E", ""])).x
     slow = replace(c, kinetics=KineticParameters(tau=np.tile(2.0 * model.tau, (2, 1))))
     times = np.array([0.0, 12.0, 72.0, 336.0])
-    # tolerances the NumPy fallback (ode23s) also meets quickly; both runs err ~1e-6
+    # tolerances the NumPy fallback (RODAS4) also meets quickly; both runs err ~1e-6
     fast_tc = time_course(model, c, times, x0, rtol=1e-6, atol=1e-9)
     slow_tc = time_course(model, slow, 2.0 * times, x0, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(slow_tc.x, fast_tc.x, rtol=0, atol=5e-5)

@@ -28,6 +28,8 @@ from rairlab.network import (
     Conditions,
     compile_model,
     conditions,
+    edge_parameters,
+    hill_cube,
     jacobian_edges,
     node_tau,
     random_conditions,
@@ -36,7 +38,9 @@ from rairlab.network import (
     target_activity,
     time_course,
 )
+from rairlab.network._compiled import rule_value
 from rairlab.network.solvers import _program, loop_stable
+from rairlab.network.solvers._newton import surely_stable
 
 needs_numba = pytest.mark.skipif(
     not AVAILABLE, reason="numba kernels unavailable (not installed or RAIRLAB_NO_NUMBA=1)"
@@ -68,9 +72,32 @@ def _patients(model, n: int, seed: int, kinetics: bool = False) -> Conditions:
     return Conditions(clamp, value, c.scale, c.bias, c.pulses, c.labels, kin)
 
 
+def _run_program(prog: _program.RuleProgram, leaves: np.ndarray, i: int) -> float:
+    """Node i's rule value from the edge leaves, by the program, in plain Python."""
+    v = np.concatenate([leaves, np.zeros(prog.op_const.size)])
+    for q in range(prog.node_ops[i], prog.node_ops[i + 1]):
+        factors = prog.fac_const + prog.fac_coef * v[prog.fac_slot]
+        prod = np.prod(factors[prog.op_factors[q] : prog.op_factors[q + 1]])
+        v[prog.n_edges + q] = prog.op_const[q] + prog.op_coef[q] * prod
+    return float(prog.root_const[i] + prog.root_coef[i] * v[prog.root_slot[i]])
+
+
+@pytest.mark.parametrize("variant", ["default", "pc-drives-mapk"])
+def test_rule_program_equals_the_expression_trees(variant):
+    m = compile_model(None if variant == "default" else variant)
+    prog = _program.rule_program(m)
+    rng = np.random.default_rng(40)
+    x = rng.random((20, m.n_nodes))
+    k, n, lo, span = edge_parameters(m)
+    leaves = lo + span * hill_cube(x[:, m.edge_src], k, n)
+    for i in np.flatnonzero(~m.is_input):
+        ref = rule_value(m, x, int(i))
+        got = [_run_program(prog, leaves[p], int(i)) for p in range(20)]
+        np.testing.assert_allclose(got, ref, rtol=0, atol=1e-14)
+
+
 def test_rule_program_covers_every_edge(model):
     prog = _program.rule_program(model)
-    assert prog.node_ops[-1] == prog.op_const.shape[0]
     # every edge is referenced exactly once: by an operation or as a node's root
     used = prog.fac_coef != 0
     refs = np.concatenate([prog.fac_slot[used], prog.root_slot[prog.root_coef != 0]])
@@ -194,7 +221,10 @@ def test_stability_shortcut_agrees_with_eigenvalues():
     rng = np.random.default_rng(8)
     m = 6
     A = rng.normal(0.0, 0.6, (4000, m, m)) * (rng.random((4000, m, m)) < 0.4)
+    A[7] = np.eye(m)  # a singular comparison matrix must not switch the shortcut off
     inv_tau = 1.0 / rng.uniform(0.5, 24.0, (1, m))  # shared by every patient
+    sure = surely_stable(A)
+    assert 1000 < sure.sum() < 4000  # the shortcut decides many patients, not all
     got = loop_stable(A, inv_tau)
     ref = np.linalg.eigvals(inv_tau[:, :, None] * (A - np.eye(m))).real.max(axis=1) < 0
     np.testing.assert_array_equal(got, ref)
@@ -227,8 +257,8 @@ def test_loop_jacobian_blocks_match_the_edge_jacobian(model, engine):
 
 
 def _loop_graph(N: int, m: int) -> _program.Graph:
-    """One 1-node component, then a dense m-node loop fed by it (every node reads every
-    node)."""
+    """One 1-node component that reads nothing, then a dense m-node loop whose every
+    node reads all N nodes."""
     src = np.array([s for _ in range(m) for s in range(N)], dtype=np.int64)
     return _program.Graph(
         edge_src=src,
@@ -238,6 +268,7 @@ def _loop_graph(N: int, m: int) -> _program.Graph:
         comp_ptr=np.array([0, 1, N], dtype=np.int64),
         node_comp=np.array([0] + [1] * m, dtype=np.int64),
         node_local=np.array([0, *range(m)], dtype=np.int64),
+        comp_loop=np.array([False, True]),
         max_comp=m,
     )
 
@@ -289,3 +320,57 @@ def test_numpy_stage_solve_matches_a_dense_solve(model):
         np.add.at(J, (model.edge_tgt, model.edge_src), A[p])
         M = np.eye(model.n_nodes) - c[p, :, None] * (J - np.eye(model.n_nodes))
         np.testing.assert_allclose(k[p], np.linalg.solve(M, r[p]), rtol=0, atol=1e-9)
+
+
+@needs_numba
+def test_a_failed_patient_does_not_poison_its_lane(model, monkeypatch):
+    # patient 1 starts at NaN inside the feedback loop and fails; the patients that
+    # later take its lane must integrate as they do alone (as in the NumPy path)
+    from rairlab.network.solvers import _time_course_compiled as kernel
+
+    monkeypatch.setattr(kernel, "_n_blocks", lambda n: 1)
+    n = kernel.LANES + 4
+    c = _patients(model, n, 14)
+    x0 = np.random.default_rng(6).random((n, model.n_nodes))
+    x0[1, _program.loops(model)[0][0]] = np.nan
+    times = np.array([0.0, 24.0, 240.0])
+    for engine in ("compiled", "numpy"):
+        tc = time_course(model, c, times, x0, engine=engine)
+        assert not tc.completed[1], engine
+        assert tc.completed[np.arange(n) != 1].all(), engine
+    fast = time_course(model, c, times, x0, engine="compiled")
+    for p in (kernel.LANES, kernel.LANES + 1):  # took lane 1 after patient 1 failed
+        alone = time_course(model, c.take(np.array([p])), times, x0[p])
+        np.testing.assert_allclose(alone.x[0], fast.x[p], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_node_that_reads_itself_is_a_loop(engine):
+    from dataclasses import replace
+
+    from rairlab.network import And, Not, Var, load_network_data
+
+    data = load_network_data()
+    node = next(nd for nd in data.nodes if nd.id == "SLC5A5_mRNA")
+    own = replace(node, rule=And((node.rule, Not(Var(node.id)))), rule_text=None)
+    m = compile_model(
+        data=replace(data, nodes=tuple(own if nd is node else nd for nd in data.nodes))
+    )
+    assert (m.index("SLC5A5_mRNA"),) in _program.loops(m)
+    c = conditions(m, 3, genotype=["BRAF V600E", "", "CCDC6::RET"])
+    ss = steady_state(m, c, engine=engine)
+    assert ss.all_converged
+    np.testing.assert_array_less(np.abs(target_activity(m, c, ss.x) - ss.x), 1e-10)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_pulse_slope_counts_from_the_first_step(model, engine):
+    # EV-NIS from t = 0: the first step must see d f / dt > 0 (the right-hand slope of
+    # the pulse at 0). With it the output at 0.05 h errs 3.8e-12; with the slope taken
+    # as 0 there it erred 4.9e-7
+    c = conditions(model, 1, drugs={"ev-nis": 3.0})
+    x0 = steady_state(model, conditions(model, 1)).x
+    times = np.array([0.0, 0.05, 1.0])
+    got = time_course(model, c, times, x0, engine=engine)
+    ref = time_course(model, c, times, x0, rtol=1e-11, atol=1e-13, engine=engine)
+    assert np.abs(got.x[:, 1] - ref.x[:, 1]).max() < 1e-10

@@ -18,8 +18,9 @@ dx/dt = (F - x)/tau    per-patient step size,       (SIMD lanes, :mod:`._lanes`)
 =====================  ===========================  ===========================
 
 :mod:`._program` turns the compiled model and the patients into the named arrays
-every implementation reads (the rules as affine-product operations, the graph's
-components, kinetics, perturbations, pulses). :mod:`._steady` and
+the compiled kernels read (the rules as affine-product operations, the graph's
+components, kinetics, perturbations, pulses); the NumPy implementations evaluate
+the same rules through the model's expression trees. :mod:`._steady` and
 :mod:`._time_course` are the entry points re-exported by :mod:`rairlab.network`.
 """
 

@@ -1,7 +1,7 @@
 """Lane kernels (Numba): the right-hand side with its edge Jacobian, and the stage
 systems' LU factorization and solve, for ``LANES`` patients at once.
 
-One concept: arithmetic on lanes. A *lane* is one patient of a group of ``LANES``
+One concept: arithmetic on params. A *lane* is one patient of a group of ``LANES``
 that the compiled time-course solver advances in lock-step (each lane with its own
 step size); the lane is the innermost axis of every work array so that LLVM
 vectorizes the lane loops. :mod:`._time_course_compiled` builds on these.
@@ -15,7 +15,7 @@ vectorizes the lane loops. :mod:`._time_course_compiled` builds on these.
   components in topological order (the matrix is block lower-triangular).
 
 Numba is optional: :data:`AVAILABLE` (from :mod:`rairlab._numba`) is False without it
-or with ``RAIRLAB_NO_NUMBA=1``, and then nothing here is defined.
+or with ``RAIRLAB_NO_NUMBA=1``, and then only the named tuples are defined.
 """
 
 from __future__ import annotations
@@ -142,10 +142,10 @@ if AVAILABLE:  # pragma: no branch
         )
 
     @lane_jit
-    def rhs_lanes(prog, graph, n_int, pulses, lanes, x, t, want_jac, s, F, beta, A):
+    def rhs_lanes(prog, graph, n_int, pulses, params, x, t, want_jac, scratch, F, beta, A):
         """F(x, t) (N, LANES) into `F` and the rule values into `beta`; with `want_jac`
-        also the edge Jacobian A (E, LANES). Afterwards s.dg holds dg/dt, so that
-        d F / dt = scale (1 - beta) s.dg.
+        also the edge Jacobian A (E, LANES). Afterwards scratch.dg holds dg/dt, so
+        that d F / dt = scale (1 - beta) scratch.dg.
 
         The named tuples are taken apart once, here; the steps are inner functions on
         those names (Numba inlines them), because a call that passes the tuples would
@@ -156,16 +156,23 @@ if AVAILABLE:  # pragma: no branch
         op_const, op_coef = prog.op_const, prog.op_coef
         root_slot, root_const, root_coef = prog.root_slot, prog.root_const, prog.root_coef
         edge_src, edge_ptr, is_input = graph.edge_src, graph.edge_ptr, graph.is_input
-        clamp, clamp_value, scale = lanes.clamp, lanes.clamp_value, lanes.scale
-        kn, hill_n, lo, span = lanes.kn, lanes.n, lanes.lo, lanes.span
-        g, dg, v, adj, dleaf, factor = s.g, s.dg, s.v, s.adj, s.dleaf, s.factor
-        prod, weight = s.prod, s.weight
+        clamp, clamp_value, scale = params.clamp, params.clamp_value, params.scale
+        kn, hill_n, lo, span = params.kn, params.n, params.lo, params.span
+        g, dg, v, adj, dleaf, factor = (
+            scratch.g,
+            scratch.dg,
+            scratch.v,
+            scratch.adj,
+            scratch.dleaf,
+            scratch.factor,
+        )
+        prod, weight = scratch.prod, scratch.weight
 
         def bias():
             """g = bias with the pulses at time t, dg = its time derivative."""
             for i in range(g.shape[0]):
                 for ln in range(LANES):
-                    g[i, ln] = lanes.bias[i, ln]
+                    g[i, ln] = params.bias[i, ln]
                     dg[i, ln] = 0.0
             for p in range(pulses.node.shape[0]):
                 i = pulses.node[p]
@@ -174,9 +181,9 @@ if AVAILABLE:  # pragma: no branch
                     tt = max(t[ln], 0.0)
                     ef = np.exp(-tt / fade)
                     er = np.exp(-tt / rise)
-                    add = lanes.amplitude[p, ln] * (ef - er) / peak
-                    dadd = lanes.amplitude[p, ln] * (er / rise - ef / fade) / peak
-                    dadd = dadd if t[ln] > 0.0 else 0.0
+                    add = params.amplitude[p, ln] * (ef - er) / peak
+                    dadd = params.amplitude[p, ln] * (er / rise - ef / fade) / peak
+                    dadd = dadd if t[ln] >= 0.0 else 0.0  # right-hand slope at 0
                     off = 1.0 - g[i, ln]
                     dg[i, ln] = dg[i, ln] * (1.0 - add) + off * dadd
                     g[i, ln] = 1.0 - off * (1.0 - add)
@@ -273,11 +280,11 @@ if AVAILABLE:  # pragma: no branch
                 rule_gradient(i)
 
     @lane_jit
-    def factor_lanes(graph, A, c, f):
-        """LU-factor I - c (A - I) (c per node and lane) component by component into f."""
+    def factor_lanes(graph, A, c, lu):
+        """LU-factor I - c (A - I) (c per node and lane) component by component into lu."""
         src, ptr, order = graph.edge_src, graph.edge_ptr, graph.order
         comp_ptr, node_comp, node_local = graph.comp_ptr, graph.node_comp, graph.node_local
-        coupling, inv_diag = f.coupling, f.inv_diag
+        coupling, inv_diag = lu.coupling, lu.inv_diag
         for q in range(comp_ptr.shape[0] - 1):
             first, end = comp_ptr[q], comp_ptr[q + 1]
             m = end - first
@@ -298,7 +305,7 @@ if AVAILABLE:  # pragma: no branch
                 for ln in range(LANES):
                     inv_diag[i, ln] = 1.0 / inv_diag[i, ln]
                 continue
-            M = f.lu[q]
+            M = lu.lu[q]
             for r in range(m):
                 for col in range(m):
                     for ln in range(LANES):
@@ -312,7 +319,7 @@ if AVAILABLE:  # pragma: no branch
                         col = node_local[src[e]]
                         for ln in range(LANES):
                             M[r, col, ln] -= c[i, ln] * A[e, ln]
-            _lu_lanes(M, f.piv[q], m, f.best)
+            _lu_lanes(M, lu.piv[q], m, lu.best)
 
     @lane_jit
     def _lu_lanes(M, piv, m, best):
@@ -341,15 +348,17 @@ if AVAILABLE:  # pragma: no branch
                         M[r, s, ln] -= M[r, col, ln] * M[col, s, ln]
 
     @lane_jit
-    def solve_lanes(graph, f, r, k, buf):
-        """k = (I - c (A - I))^-1 r (N, LANES) with the factors f, by forward substitution
-        over the components (k must be finite on entry: entries inside a component are
-        read with weight 0); buf: (max_comp, LANES) scratch."""
+    def solve_lanes(graph, lu, r, k, buf):
+        """k = (I - c (A - I))^-1 r (N, LANES) with the factors lu, by forward
+        substitution over the components; buf: (max_comp, LANES) scratch."""
         src, ptr, order, comp_ptr = graph.edge_src, graph.edge_ptr, graph.order, graph.comp_ptr
-        coupling, inv_diag = f.coupling, f.inv_diag
+        coupling, inv_diag = lu.coupling, lu.inv_diag
         for q in range(comp_ptr.shape[0] - 1):
             first, end = comp_ptr[q], comp_ptr[q + 1]
             m = end - first
+            for rr in range(m):  # the component's own entries are read with weight 0:
+                for ln in range(LANES):  # clear what an earlier (maybe NaN) solve left
+                    k[order[first + rr], ln] = 0.0
             for rr in range(m):
                 i = order[first + rr]
                 for ln in range(LANES):
@@ -363,7 +372,7 @@ if AVAILABLE:  # pragma: no branch
                 for ln in range(LANES):
                     k[i, ln] = buf[0, ln] * inv_diag[i, ln]
                 continue
-            _lu_solve_lanes(f.lu[q], f.piv[q], m, buf)
+            _lu_solve_lanes(lu.lu[q], lu.piv[q], m, buf)
             for rr in range(m):
                 i = order[first + rr]
                 for ln in range(LANES):

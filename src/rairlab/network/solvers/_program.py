@@ -14,7 +14,10 @@ systems of the time-course solver and the Newton systems of the steady state are
 block lower-triangular.
 
 The tuples below are :class:`typing.NamedTuple`, which Numba takes apart by field
-name at compile time; the NumPy paths use the same fields.
+name at compile time. The NumPy paths evaluate the same rules through the compiled
+model's expression trees (:func:`rairlab.network._compiled.rule_value`, vectorized over
+patients) and read only :class:`Pulses` and :func:`loops` from here;
+``tests/network/test_solvers.py`` checks that the program and the trees agree.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ __all__ = [
     "RuleProgram",
     "graph",
     "kinetics",
+    "loops",
     "perturbation",
     "pulses",
     "rule_program",
@@ -72,7 +76,8 @@ class Graph(NamedTuple):
 
     Edges into node i are ``edge_ptr[i]:edge_ptr[i + 1]`` with sources ``edge_src``;
     component q holds the nodes ``order[comp_ptr[q]:comp_ptr[q + 1]]``; node i sits in
-    component ``node_comp[i]`` at position ``node_local[i]``.
+    component ``node_comp[i]`` at position ``node_local[i]``; ``comp_loop[q]`` is True
+    for a feedback loop (several nodes, or one node that reads itself).
     """
 
     edge_src: Index
@@ -82,6 +87,7 @@ class Graph(NamedTuple):
     comp_ptr: Index
     node_comp: Index
     node_local: Index
+    comp_loop: NDArray[np.bool_]
     max_comp: int
 
 
@@ -195,6 +201,11 @@ def rule_program(model: CompiledModel) -> RuleProgram:
     return prog
 
 
+def loops(model: CompiledModel) -> list[tuple[int, ...]]:
+    """The feedback loops of `model`: its components that need Newton iteration."""
+    return [c for c, loop in zip(model.components, graph(model).comp_loop, strict=True) if loop]
+
+
 def graph(model: CompiledModel) -> Graph:
     """Edges and components of `model` (cached on the model object)."""
     cached = model.__dict__.get("_solver_graph")
@@ -206,6 +217,14 @@ def graph(model: CompiledModel) -> Graph:
         for j, i in enumerate(comp):
             node_local[i] = j
             node_comp[i] = c
+    loop = [
+        len(comp) > 1
+        or any(
+            int(model.edge_src[e]) == comp[0]
+            for e in range(*model.edges_of(comp[0]).indices(model.n_edges))
+        )
+        for comp in model.components
+    ]
     g = Graph(
         _ints(model.edge_src),
         _ints(model.edge_ptr),
@@ -214,6 +233,7 @@ def graph(model: CompiledModel) -> Graph:
         np.cumsum([0] + [len(c) for c in model.components]).astype(np.int64),
         node_comp,
         node_local,
+        np.asarray(loop, dtype=np.bool_),
         int(max(len(c) for c in model.components)),
     )
     object.__setattr__(model, "_solver_graph", g)

@@ -213,11 +213,11 @@ if AVAILABLE:  # pragma: no branch
 
         it_max = 0
         for q in range(comp_ptr.shape[0] - 1):
-            if comp_ptr[q + 1] - comp_ptr[q] == 1:
+            if graph.comp_loop[q]:
+                it_max = max(it_max, solve_loop(q))
+            else:
                 i = order[comp_ptr[q]]
                 xp[i] = node_value(i, False)
-            else:
-                it_max = max(it_max, solve_loop(q))
         out.iterations[p] = it_max
         residual = 0.0  # over all nodes; and dF/dx of the loops at the solution
         for i in range(xp.shape[0]):
@@ -247,7 +247,7 @@ def solve(
     Returns the residual max|F(x) - x| per patient, the most Newton iterations any
     loop needed, each loop's block of dF/dx at the solution (n, m, m) and the loops.
     """
-    loops = [c for c in model.components if len(c) > 1]
+    loops = _program.loops(model)
     loop_of_comp = np.full(len(model.components), -1, dtype=np.int64)
     for b, c in enumerate(loops):
         loop_of_comp[model.components.index(c)] = b

@@ -7,6 +7,8 @@ patient; the two agree to about 1e-12 (``tests/network/test_solvers.py``).
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -17,7 +19,7 @@ from rairlab.network._compiled import (
     rule_value,
     rule_value_grad,
 )
-from rairlab.network.solvers import _newton
+from rairlab.network.solvers import _newton, _program
 
 __all__ = ["solve"]
 
@@ -30,12 +32,14 @@ def _rows(arrays: tuple[Array, ...], rows: Rows) -> tuple[Array, ...]:
     return tuple(a if a.shape[0] == 1 else a[rows] for a in arrays)
 
 
-def _node_value(model: CompiledModel, cond: Conditions, x: Array, i: int) -> Array:
-    """F_i(x) of a node without feedback, every patient."""
+def _node_value(
+    model: CompiledModel, cond: Conditions, params: tuple[Array, ...], x: Array, i: int
+) -> Array:
+    """F_i(x) of one node, every patient (`params`: :func:`edge_parameters`)."""
     if model.is_input[i]:
         base = cond.clamp_value[:, i]
     else:
-        value = rule_value(model, x, i, edge_parameters(model, cond))
+        value = rule_value(model, x, i, params)
         base = np.where(cond.clamp_mask[:, i], cond.clamp_value[:, i], value)
     return cond.scale[:, i] * (1.0 - (1.0 - base) * (1.0 - cond.bias[:, i]))
 
@@ -65,11 +69,15 @@ def _loop_residual(
 
 def _newton_step(G: Array, A: Array) -> Array:
     """d with (I - A) d = -G per patient; -G where I - A is singular."""
-    eye = np.eye(G.shape[1])
+    M = np.eye(G.shape[1]) - A
     try:
-        return np.asarray(np.linalg.solve(eye - A, -G[..., None])[..., 0])
-    except np.linalg.LinAlgError:  # numpy solves all or none: the fallback for all
-        return -G
+        return np.asarray(np.linalg.solve(M, -G[..., None])[..., 0])
+    except np.linalg.LinAlgError:  # numpy solves all or none: one patient at a time
+        d = -G
+        for p in range(G.shape[0]):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                d[p] = np.linalg.solve(M[p], -G[p])
+        return d
 
 
 def _line_search(
@@ -127,15 +135,16 @@ def solve(
     loop needed, each loop's block of dF/dx at the solution (n, m, m) and the loops.
     """
     iterations = 0
-    for comp in model.components:
-        if len(comp) == 1:
-            x[:, comp[0]] = _node_value(model, cond, x, comp[0])
-        else:
+    params = edge_parameters(model, cond)
+    is_loop = _program.graph(model).comp_loop
+    for comp, loop in zip(model.components, is_loop, strict=True):
+        if loop:
             iterations = max(iterations, _solve_loop(model, cond, x, comp, tol, max_iter))
+        else:
+            x[:, comp[0]] = _node_value(model, cond, params, x, comp[0])
     residual = np.zeros(x.shape[0])
     for i in range(model.n_nodes):
-        residual = np.maximum(residual, np.abs(_node_value(model, cond, x, i) - x[:, i]))
-    loops = [c for c in model.components if len(c) > 1]
-    params = edge_parameters(model, cond)
+        residual = np.maximum(residual, np.abs(_node_value(model, cond, params, x, i) - x[:, i]))
+    loops = _program.loops(model)
     blocks = [_loop_residual(model, cond, params, x, c, slice(None))[1] for c in loops]
     return residual, iterations, blocks, loops

@@ -12,6 +12,7 @@ kernel to rounding (``tests/network/test_solvers.py``).
 
 from __future__ import annotations
 
+import contextlib
 from typing import NamedTuple
 
 import numpy as np
@@ -52,7 +53,7 @@ def _bias_and_rate(cond: Conditions, pulses: _program.Pulses, t: Array) -> tuple
         ef, er = np.exp(-tt / fade), np.exp(-tt / rise)
         amp = pulses.amplitude[:, p]
         add = amp * (ef - er) / peak
-        dadd = np.where(t > 0.0, amp * (er / rise - ef / fade) / peak, 0.0)
+        dadd = np.where(t >= 0.0, amp * (er / rise - ef / fade) / peak, 0.0)  # right slope at 0
         off = 1.0 - g[:, i]
         dg[:, i] = dg[:, i] * (1.0 - add) + off * dadd
         g[:, i] = 1.0 - off * (1.0 - add)
@@ -114,8 +115,21 @@ def solve_stage(model: CompiledModel, A: Array, c: Array, r: Array) -> Array:
                     M[:, j, local[s]] -= c[:, i] * A[:, e]
                 else:
                     b[:, j] += c[:, i] * A[:, e] * k[:, s]
-        k[:, list(comp)] = np.linalg.solve(M, b[..., None])[..., 0]
+        k[:, list(comp)] = _solve_or_nan(M, b)
     return k
+
+
+def _solve_or_nan(M: Array, b: Array) -> Array:
+    """x with M x = b per patient; NaN for a patient whose M is singular (its step is
+    then rejected, as in the compiled kernel)."""
+    try:
+        return np.asarray(np.linalg.solve(M, b[..., None])[..., 0])
+    except np.linalg.LinAlgError:  # numpy solves all or none: one patient at a time
+        out = np.full(b.shape, np.nan)
+        for p in range(b.shape[0]):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                out[p] = np.linalg.solve(M[p], b[p])
+        return out
 
 
 def _stages(
