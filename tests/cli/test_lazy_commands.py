@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from rairlab.cli import main
+from rairlab.cli import _app, main
 from rairlab.cli._app import COMMANDS
 
 HEAVY = ("numba", "scipy", "rairlab.network", "rairlab.dosimetry", "rairlab.biokinetics")
@@ -53,6 +53,24 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for name in COMMANDS:
         assert f" {name} " in out
+
+
+def test_root_help_imports_no_command() -> None:
+    modules = _modules_after("--help")
+    assert not any(m.startswith("rairlab.cli._") and m != "rairlab.cli._app" for m in modules)
+    assert _heavy(modules) == []
+
+
+def test_root_help_summaries_are_the_commands_own(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["--help"]) == 0
+    listed = capsys.readouterr().out
+    # the same help with every command imported and asked for its own help text
+    monkeypatch.setattr(_app, "SUMMARIES", {})
+    assert main(["--help"]) == 0
+    assert capsys.readouterr().out == listed
 
 
 def test_misspelt_command_still_gets_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
