@@ -45,7 +45,7 @@ from rairlab.cohort._patients import BLOCK, Patients, block_seed, driver_class, 
 from rairlab.cohort._run import check_exposures
 from rairlab.cohort._spec import Population
 from rairlab.dosimetry import max_activity_blood_mbq, trial_criteria
-from rairlab.network import median_sample
+from rairlab.network import LesionState, median_sample
 
 __all__ = [
     "MAX_LESION_MASS_G",
@@ -343,6 +343,77 @@ def _lesion_state(s: Mapping[str, Any], j: int) -> LesionOutcome:
     )
 
 
+def _network_states(ctx: Any, pat: Patients, case: TumourCase) -> dict[str, LesionState]:
+    """The network state of every patient before the drugs (same TSH) and on them."""
+    drugs = {d.name: pl.exposure(d, ctx.data) for d in case.drugs}
+    env = dict(case.env) or None
+    before = pl._network_state(ctx, pat, {}, case.tsh, None, env)
+    hours = pl._drug_hours(case.network, case.drug_weeks)
+    on = pl._network_state(ctx, pat, drugs, case.tsh, hours, env) if drugs else before
+    return dict(zip(STATES, (before, on), strict=True))
+
+
+def _typical_activity(model: Any, nets: Mapping[str, LesionState]) -> dict[str, dict[str, float]]:
+    """The typical patient's activity of every network node, per state."""
+    return {
+        k: {node: float(v.x[0, i]) for i, node in enumerate(model.node_ids)}
+        for k, v in nets.items()
+    }
+
+
+def _output_intervals(
+    model: Any, nets: Mapping[str, LesionState]
+) -> dict[str, dict[str, Interval]]:
+    """Each output node's activity over the patients, per state."""
+    outputs = [i for i, kind in enumerate(model.kinds) if kind == "output"]
+    return {
+        model.node_ids[i]: {k: Interval.of(v.x[1:, i], float(v.x[0, i])) for k, v in nets.items()}
+        for i in outputs
+    }
+
+
+def _intervals(st: Mapping[str, Mapping[str, Any]], key: str) -> dict[str, Interval]:
+    """Per state, the interval of per-patient `key` (row 0 typical, the rest the population)."""
+    return {k: Interval.of(s[key][1:], float(s[key][0])) for k, s in st.items()}
+
+
+def _lesion_results(
+    case: TumourCase, st: Mapping[str, Mapping[str, Any]]
+) -> tuple[LesionResult, ...]:
+    """Each lesion of the case in every state."""
+    return tuple(
+        LesionResult(les.name, les.site, les.mass, {k: _lesion_state(s, j) for k, s in st.items()})
+        for j, les in enumerate(case.lesions)
+    )
+
+
+def _criterion_record(criterion: Any) -> dict[str, Any]:
+    """The cited dosimetric criterion the lesions are judged by."""
+    return {
+        "trial": criterion.trial,
+        "target_gy": criterion.target_gy,
+        "max_activity_mbq": criterion.max_activity_mbq,
+        "citation": criterion.citation,
+        "doi": criterion.doi,
+    }
+
+
+def _case_provenance(case: TumourCase, model: Any) -> dict[str, Any]:
+    """Which version, model variant, parameter set and draws produced the result."""
+    return {
+        "rairlab_version": __version__,
+        "variant": model.variant_name,
+        "variant_is_default": not model.variant,
+        "parameters": parameter_set_label(),
+        "seed": case.seed,
+        "n": case.n,
+        "network": case.network,
+        "patients": f"{_SETTING} setting of cohort/data/cohort.yaml, with the case's lesions",
+        "typical_patient": "every population parameter at its median",
+        "notice": RESEARCH_USE_NOTICE,
+    }
+
+
 def evaluate_case(case: TumourCase | Mapping[str, Any]) -> CaseResult:
     """Evaluate a tumour case over its virtual patients and its typical patient.
 
@@ -371,72 +442,25 @@ def evaluate_case(case: TumourCase | Mapping[str, Any]) -> CaseResult:
     ctx = pl._context(case.variant, parameter_set("fitted"))
     check_exposures(case.drugs, ctx.data, "case")
     pat = Patients.concat([_typical_patient(case, ctx), _virtual_patients(case, ctx)])
-    drugs = {d.name: pl.exposure(d, ctx.data) for d in case.drugs}
-    env = dict(case.env) or None
-    net_before = pl._network_state(ctx, pat, {}, case.tsh, None, env)
-    net_on = (
-        pl._network_state(
-            ctx, pat, drugs, case.tsh, pl._drug_hours(case.network, case.drug_weeks), env
-        )
-        if drugs
-        else net_before
-    )
+    nets = _network_states(ctx, pat, case)
     criterion = trial_criteria()
     target, cap = criterion.target_gy, criterion.max_activity_mbq
-    nets = dict(zip(STATES, (net_before, net_on), strict=True))
     st = {k: _state(ctx, pat, v, case, target, cap) for k, v in nets.items()}
-    model = ctx.model
-    outputs = [i for i, kind in enumerate(model.kinds) if kind == "output"]
+    restored = pl._uptake_restored(st["before"]["visible"], st["on"]["visible"])
     return CaseResult(
         case=case,
-        typical_activity={
-            k: {node: float(v.x[0, i]) for i, node in enumerate(model.node_ids)}
-            for k, v in nets.items()
-        },
-        outputs={
-            model.node_ids[i]: {
-                k: Interval.of(v.x[1:, i], float(v.x[0, i])) for k, v in nets.items()
-            }
-            for i in outputs
-        },
-        uptake={k: Interval.of(s["uptake"][1:], float(s["uptake"][0])) for k, s in st.items()},
+        typical_activity=_typical_activity(ctx.model, nets),
+        outputs=_output_intervals(ctx.model, nets),
+        uptake=_intervals(st, "uptake"),
         converged={k: float(np.mean(s["converged"][1:])) for k, s in st.items()},
-        lesions=tuple(
-            LesionResult(
-                les.name, les.site, les.mass, {k: _lesion_state(s, j) for k, s in st.items()}
-            )
-            for j, les in enumerate(case.lesions)
-        ),
-        p_uptake_restored=float(
-            np.mean(pl._uptake_restored(st["before"]["visible"], st["on"]["visible"])[1:])
-        ),
+        lesions=_lesion_results(case, st),
+        p_uptake_restored=float(np.mean(restored[1:])),
         p_any_meets_criterion={
             k: float(np.mean(s["meets"][1:].any(axis=1))) for k, s in st.items()
         },
-        blood_gy_per_gbq={
-            k: Interval.of(s["blood"][1:], float(s["blood"][0])) for k, s in st.items()
-        },
-        max_activity_blood_mbq={
-            k: Interval.of(s["blood_max"][1:], float(s["blood_max"][0])) for k, s in st.items()
-        },
-        criterion={
-            "trial": criterion.trial,
-            "target_gy": target,
-            "max_activity_mbq": cap,
-            "citation": criterion.citation,
-            "doi": criterion.doi,
-        },
+        blood_gy_per_gbq=_intervals(st, "blood"),
+        max_activity_blood_mbq=_intervals(st, "blood_max"),
+        criterion=_criterion_record(criterion),
         evidence=evidence_cards(case),
-        provenance={
-            "rairlab_version": __version__,
-            "variant": model.variant_name,
-            "variant_is_default": not model.variant,
-            "parameters": parameter_set_label(),
-            "seed": case.seed,
-            "n": case.n,
-            "network": case.network,
-            "patients": f"{_SETTING} setting of cohort/data/cohort.yaml, with the case's lesions",
-            "typical_patient": "every population parameter at its median",
-            "notice": RESEARCH_USE_NOTICE,
-        },
+        provenance=_case_provenance(case, ctx.model),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -208,15 +209,39 @@ def _lesion_table(result: CaseResult) -> str:
     )
 
 
-def dose_figure_svg(result: CaseResult, width: float = 760.0) -> str:
-    """Per lesion and state, I-131 Gy/GBq: 5th–95th percentile bar, median dot, typical diamond.
+#: The dose figure's margins (left: lesion labels), and the height of a lesion's row.
+_LEFT, _RIGHT, _TOP, _ROW_H = 170.0, 20.0, 30.0, 22.0
 
-    A log axis; the dashed line is the dose per GBq at which the cited target dose
-    takes exactly the cited maximum activity (lesions to its right meet the
-    NCT02152995 criterion when visible).
-    """
-    crit = result.criterion
-    line = crit["target_gy"] / (crit["max_activity_mbq"] / 1000.0)
+
+@dataclass(frozen=True)
+class _LogAxis:
+    """The dose figure's geometry: a log axis from `lo` to `hi` over `rows` interval rows."""
+
+    lo: float
+    hi: float
+    width: float
+    rows: int
+
+    @property
+    def axis_y(self) -> float:
+        """Where the axis (the bottom of the grid lines) lies."""
+        return _TOP + self.rows * _ROW_H + 6
+
+    @property
+    def height(self) -> float:
+        """The figure's height: the rows and the axis labels below them."""
+        return _TOP + self.rows * _ROW_H + 46.0
+
+    def x(self, v: float) -> float:
+        """The horizontal position of Gy/GBq `v`, clipped to the axis."""
+        v = min(max(v, self.lo), self.hi)
+        return _LEFT + (self.width - _LEFT - _RIGHT) * math.log10(v / self.lo) / math.log10(
+            self.hi / self.lo
+        )
+
+
+def _dose_axis(result: CaseResult, line: float, width: float) -> _LogAxis:
+    """Whole decades around the criterion's line and every finite positive interval end."""
     values = [line] + [
         v
         for les in result.lesions
@@ -227,62 +252,79 @@ def dose_figure_svg(result: CaseResult, width: float = 760.0) -> str:
     lo = 10.0 ** math.floor(math.log10(min(values)))
     hi = 10.0 ** math.ceil(math.log10(max(values)))
     hi = hi * 10 if hi <= lo else hi
-    left, right, top, row_h = 170.0, 20.0, 30.0, 22.0
-    n_rows = sum(len(les.states) for les in result.lesions)
-    height = top + n_rows * row_h + 46.0
+    return _LogAxis(lo, hi, width, sum(len(les.states) for les in result.lesions))
 
-    def x(v: float) -> float:
-        v = min(max(v, lo), hi)
-        return left + (width - left - right) * math.log10(v / lo) / math.log10(hi / lo)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="{width:.0f}" height="{height:.0f}" font-family="sans-serif" font-size="11" '
-        'role="img" aria-label="lesion dose per GBq intervals">',
-    ]
-    axis_y = top + n_rows * row_h + 6
-    decade = lo
-    while decade <= hi * 1.0001:
-        xd = x(decade)
+def _decade_grid(ax: _LogAxis) -> str:
+    """A grid line and a tick label at every decade of the axis."""
+    parts = []
+    decade = ax.lo
+    while decade <= ax.hi * 1.0001:
+        xd = ax.x(decade)
         parts.append(
-            f'<line x1="{xd:.1f}" y1="{top - 6:.1f}" x2="{xd:.1f}" y2="{axis_y:.1f}" '
+            f'<line x1="{xd:.1f}" y1="{_TOP - 6:.1f}" x2="{xd:.1f}" y2="{ax.axis_y:.1f}" '
             'stroke="#dddddd"/>'
-            f'<text x="{xd:.1f}" y="{axis_y + 14:.1f}" text-anchor="middle">{decade:g}</text>'
+            f'<text x="{xd:.1f}" y="{ax.axis_y + 14:.1f}" text-anchor="middle">{decade:g}</text>'
         )
         decade *= 10
-    parts.append(
-        f'<text x="{(left + width - right) / 2:.1f}" y="{axis_y + 32:.1f}" '
+    return "".join(parts)
+
+
+def _criterion_line(ax: _LogAxis, crit: Any, line: float) -> str:
+    """The axis title and the dashed line of the cited target dose within the cited activity."""
+    axis_y, xl = ax.axis_y, ax.x(line)
+    return (
+        f'<text x="{(_LEFT + ax.width - _RIGHT) / 2:.1f}" y="{axis_y + 32:.1f}" '
         'text-anchor="middle">I-131 absorbed dose per administered activity (Gy/GBq), '
         "log scale</text>"
-        f'<line x1="{x(line):.1f}" y1="{top - 14:.1f}" x2="{x(line):.1f}" y2="{axis_y:.1f}" '
+        f'<line x1="{xl:.1f}" y1="{_TOP - 14:.1f}" x2="{xl:.1f}" y2="{axis_y:.1f}" '
         'stroke="#b00020" stroke-dasharray="4,3"/>'
-        f'<text x="{x(line) + 4:.1f}" y="{top - 16:.1f}" fill="#b00020">'
+        f'<text x="{xl + 4:.1f}" y="{_TOP - 16:.1f}" fill="#b00020">'
         f"{crit['target_gy']:g} Gy within {crit['max_activity_mbq']:,.0f} MBq</text>"
     )
-    row = 0
-    for les in result.lesions:
-        for s, st in les.states.items():
-            y = top + row * row_h + row_h / 2
-            g, colour = st.gy_per_gbq, _STATE_COLOUR[s]
-            label = escape(f"{les.name}, {STATE_LABELS[s]}")
-            parts.append(
-                f'<g class="interval"><title>{label}: {format_interval(g)}, typical '
-                f"{format_value(g.typical)} Gy/GBq</title>"
-                f'<text x="{left - 8:.1f}" y="{y + 4:.1f}" text-anchor="end">{label}</text>'
-                f'<line x1="{x(g.p5):.1f}" y1="{y:.1f}" x2="{x(g.p95):.1f}" y2="{y:.1f}" '
-                f'stroke="{colour}" stroke-width="3"/>'
-                f'<circle cx="{x(g.median):.1f}" cy="{y:.1f}" r="4.5" fill="{colour}"/>'
-            )
-            if math.isfinite(g.typical):
-                xt = x(g.typical)
-                parts.append(
-                    f'<path d="M{xt:.1f},{y - 6:.1f} L{xt + 5:.1f},{y:.1f} L{xt:.1f},'
-                    f'{y + 6:.1f} L{xt - 5:.1f},{y:.1f} z" fill="#ffffff" stroke="#1b1b1b"/>'
-                )
-            parts.append("</g>")
-            row += 1
-    parts.append("</svg>")
-    return "".join(parts)
+
+
+def _interval_row(ax: _LogAxis, row: int, name: str, state: str, g: Interval) -> str:
+    """One lesion and state: its label, 5th–95th percentile bar, median dot, typical diamond."""
+    label, colour = escape(f"{name}, {STATE_LABELS[state]}"), _STATE_COLOUR[state]
+    y = _TOP + row * _ROW_H + _ROW_H / 2
+    svg = (
+        f'<g class="interval"><title>{label}: {format_interval(g)}, typical '
+        f"{format_value(g.typical)} Gy/GBq</title>"
+        f'<text x="{_LEFT - 8:.1f}" y="{y + 4:.1f}" text-anchor="end">{label}</text>'
+        f'<line x1="{ax.x(g.p5):.1f}" y1="{y:.1f}" x2="{ax.x(g.p95):.1f}" y2="{y:.1f}" '
+        f'stroke="{colour}" stroke-width="3"/>'
+        f'<circle cx="{ax.x(g.median):.1f}" cy="{y:.1f}" r="4.5" fill="{colour}"/>'
+    )
+    if math.isfinite(g.typical):
+        xt = ax.x(g.typical)
+        svg += (
+            f'<path d="M{xt:.1f},{y - 6:.1f} L{xt + 5:.1f},{y:.1f} L{xt:.1f},'
+            f'{y + 6:.1f} L{xt - 5:.1f},{y:.1f} z" fill="#ffffff" stroke="#1b1b1b"/>'
+        )
+    return svg + "</g>"
+
+
+def dose_figure_svg(result: CaseResult, width: float = 760.0) -> str:
+    """Per lesion and state, I-131 Gy/GBq: 5th–95th percentile bar, median dot, typical diamond.
+
+    A log axis; the dashed line is the dose per GBq at which the cited target dose
+    takes exactly the cited maximum activity (lesions to its right meet the
+    NCT02152995 criterion when visible).
+    """
+    crit = result.criterion
+    line = crit["target_gy"] / (crit["max_activity_mbq"] / 1000.0)
+    ax = _dose_axis(result, line, width)
+    rows = [(les.name, s, st.gy_per_gbq) for les in result.lesions for s, st in les.states.items()]
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {ax.height:.0f}" '
+        f'width="{width:.0f}" height="{ax.height:.0f}" font-family="sans-serif" font-size="11" '
+        'role="img" aria-label="lesion dose per GBq intervals">'
+        + _decade_grid(ax)
+        + _criterion_line(ax, crit, line)
+        + "".join(_interval_row(ax, i, *row) for i, row in enumerate(rows))
+        + "</svg>"
+    )
 
 
 def _card(card: Any) -> str:

@@ -437,41 +437,99 @@ def _arm_activity(
     return np.asarray(activity, dtype=float), threshold
 
 
-def simulate_chunk(
-    spec: TrialSpec, arm_index: int, blocks: range
-) -> dict[str, dict[str, np.ndarray]]:
-    """Simulate arm `arm_index` for the patients of `blocks`: column arrays of two tables.
+@dataclass(frozen=True)
+class _Uptake:
+    """Per-patient uptake relative to a normal thyrocyte in the arm's three states."""
 
-    Returns ``{"patients": {column: (n,) array}, "lesions": {column: (k,) array}}``;
-    every value depends only on the spec, the arm and the patient's block (not on
-    which blocks share the chunk).
-    """
-    ctx = _context(spec.simulation.variant, spec.simulation.parameter_set())
-    arm = spec.arms[arm_index]
-    stream = arm_index if spec.design == "parallel" else 0
-    base, index = _enrol(spec, ctx, stream, blocks)
-    pat, r_base, ok_base = base.patients, base.uptake, base.converged
-    vis_base, refractory = base.visible, base.refractory
+    baseline: Array  # untreated, TSH withdrawal (the enrolment scan's)
+    before: Array  # untreated, the arm's TSH preparation
+    on: Array  # on the arm's drugs (the `before` array itself without drugs)
+    converged: NDArray[np.bool_]  # every network state of the patient converged
 
+
+@dataclass(frozen=True)
+class _Scans:
+    """The arm's diagnostic scan: kinetics on the drugs and lesion visibility."""
+
+    kinetics: _Kinetics  # on the drugs
+    before: NDArray[np.bool_]  # (n, lesions) visible before the drugs
+    on: NDArray[np.bool_]  # (n, lesions) visible on the drugs
+
+
+@dataclass(frozen=True)
+class _Dose:
+    """The arm's I-131 therapy: administered activity and lesion absorbed doses."""
+
+    gy_per_gbq: Array  # (n, lesions)
+    activity: Array  # (n,) MBq
+    threshold: NDArray[np.bool_]  # (n,) the dosimetric threshold is met
+    dose: Array  # (n, lesions) Gy
+
+
+@dataclass(frozen=True)
+class _Radiobiology:
+    """Per lesion: BED, tumour control probability and whether it is controlled."""
+
+    bed: Array
+    tcp: Array
+    controlled: NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class _Response:
+    """Per patient: best overall response (index into RESPONSES), progression, SLD change."""
+
+    best: NDArray[np.int8]
+    progressed: NDArray[np.bool_]
+    change: Array
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Every step's result for the patients of one chunk of one arm."""
+
+    arm: str
+    index: NDArray[np.int64]
+    baseline: _Baseline
+    uptake: _Uptake
+    scans: _Scans
+    dose: _Dose
+    radiobiology: _Radiobiology
+    response: _Response
+
+
+def _arm_uptake(ctx: _Context, arm: Arm, base: _Baseline, network: str) -> _Uptake:
+    """Uptake under the arm's TSH before the drugs and after them (reusing equal states)."""
+    pat = base.patients
     drugs = {d.name: exposure(d, ctx.data) for d in arm.drugs}
-    hours = _drug_hours(spec.simulation.network, arm.drug_weeks)
     if _tsh_level(arm.tsh) == _tsh_level(_BASELINE_TSH):  # the cell sees the same TSH
-        r_pre, ok_pre = r_base, ok_base
+        r_pre, ok_pre = base.uptake, base.converged
     else:
         r_pre, ok_pre = _uptake(ctx, pat, {}, arm.tsh, None)
     if drugs:
+        hours = _drug_hours(network, arm.drug_weeks)
         r_tx, ok_tx = _uptake(ctx, pat, drugs, arm.tsh, hours)
     else:
         r_tx, ok_tx = r_pre, ok_pre
-    kin_pre = _kinetics(ctx, pat, r_pre, arm.tsh, arm.scan)
-    kin = kin_pre if r_tx is r_pre else _kinetics(ctx, pat, r_tx, arm.tsh, arm.scan)
-    vis_pre = _visible(ctx, pat, kin_pre, arm.scan)
-    vis_tx = _visible(ctx, pat, kin, arm.scan)
+    return _Uptake(base.uptake, r_pre, r_tx, base.converged & ok_pre & ok_tx)
 
-    mass = np.where(pat.present, pat.mass_g, 1.0)
-    gy_per_gbq = _gy_per_gbq(pat, kin)
-    activity, threshold = _arm_activity(arm, gy_per_gbq, kin.blood_gy_per_gbq, vis_tx)
-    dose = gy_per_gbq * activity[:, None] / 1000.0
+
+def _arm_scans(ctx: _Context, pat: Patients, arm: Arm, up: _Uptake) -> _Scans:
+    """The arm's scan before and on the drugs (one kinetics model when uptake is unchanged)."""
+    kin_pre = _kinetics(ctx, pat, up.before, arm.tsh, arm.scan)
+    kin = kin_pre if up.on is up.before else _kinetics(ctx, pat, up.on, arm.tsh, arm.scan)
+    return _Scans(kin, _visible(ctx, pat, kin_pre, arm.scan), _visible(ctx, pat, kin, arm.scan))
+
+
+def _arm_dose(pat: Patients, arm: Arm, scans: _Scans) -> _Dose:
+    """The arm's activity from the scan on the drugs, and each lesion's absorbed dose."""
+    gy_per_gbq = _gy_per_gbq(pat, scans.kinetics)
+    activity, threshold = _arm_activity(arm, gy_per_gbq, scans.kinetics.blood_gy_per_gbq, scans.on)
+    return _Dose(gy_per_gbq, activity, threshold, gy_per_gbq * activity[:, None] / 1000.0)
+
+
+def _radiobiology(ctx: _Context, pat: Patients, kin: _Kinetics, dose: Array) -> _Radiobiology:
+    """BED of the decaying source, Poisson TCP and one uniform draw per lesion for control."""
     rb = ctx.radiobiology
     bed = bed_decaying(
         dose,
@@ -479,60 +537,90 @@ def simulate_chunk(
         kin.effective_half_life_h[:, None],
         rb.value("repair_half_time"),
     )
+    mass = np.where(pat.present, pat.mass_g, 1.0)
     tcp = np.where(
         pat.present, tcp_poisson(bed, pat.alpha_per_gy[:, None], clonogen_number(mass)), 0.0
     )
-    controlled = pat.present & (pat.response_uniform < tcp)
-    best, progressed, change = _response(pat, bed, controlled, ctx.recist)
-    blood_ok = activity <= max_activity_blood_mbq(kin.blood_gy_per_gbq)
+    return _Radiobiology(bed, tcp, pat.present & (pat.response_uniform < tcp))
 
-    n_les = pat.present.sum(axis=1)
-    dose_present = np.where(pat.present, dose, np.nan)
-    patients = {
-        "arm": np.full(pat.n, arm.name),
-        "patient": index,
+
+def _patients_table(c: _Chunk) -> dict[str, np.ndarray]:
+    """The chunk's patients table: one value per patient and column."""
+    pat, up, scans, dose, resp = c.baseline.patients, c.uptake, c.scans, c.dose, c.response
+    blood_gy_per_gbq = scans.kinetics.blood_gy_per_gbq
+    dose_present = np.where(pat.present, dose.dose, np.nan)
+    return {
+        "arm": np.full(pat.n, c.arm),
+        "patient": c.index,
         "histology": pat.histology,
         "genotype": pat.genotype,
         "driver": pat.driver_class,
-        "n_lesions": n_les,
+        "n_lesions": pat.present.sum(axis=1),
         "tumour_mass_g": np.where(pat.present, pat.mass_g, 0.0).sum(axis=1),
-        "uptake_baseline": r_base,
-        "uptake_before_drug": r_pre,
-        "uptake_on_drug": r_tx,
-        "converged": ok_base & ok_pre & ok_tx,
-        "visible_baseline": vis_base.sum(axis=1),
-        "visible_before_drug": vis_pre.sum(axis=1),
-        "visible_on_drug": vis_tx.sum(axis=1),
-        "activity_mbq": activity,
-        "blood_gy": kin.blood_gy_per_gbq * activity / 1000.0,
+        "uptake_baseline": up.baseline,
+        "uptake_before_drug": up.before,
+        "uptake_on_drug": up.on,
+        "converged": up.converged,
+        "visible_baseline": c.baseline.visible.sum(axis=1),
+        "visible_before_drug": scans.before.sum(axis=1),
+        "visible_on_drug": scans.on.sum(axis=1),
+        "activity_mbq": dose.activity,
+        "blood_gy": blood_gy_per_gbq * dose.activity / 1000.0,
         "min_lesion_gy": np.nanmin(dose_present, axis=1),
         "max_lesion_gy": np.nanmax(dose_present, axis=1),
-        "best_response": np.asarray(RESPONSES)[best],
-        "sld_change_6mo": change,
-        "rai_refractory": refractory,
-        "non_avid": ~vis_tx.any(axis=1),
-        "uptake_restored": _uptake_restored(vis_pre, vis_tx),
-        "dosimetric_threshold": threshold,
-        "treated": activity > 0,
-        "blood_dose_ok": blood_ok,
-        "response": best <= RESPONSES.index("PR"),
-        "complete_response": best == RESPONSES.index("CR"),
-        "progression": progressed,
+        "best_response": np.asarray(RESPONSES)[resp.best],
+        "sld_change_6mo": resp.change,
+        "rai_refractory": c.baseline.refractory,
+        "non_avid": ~scans.on.any(axis=1),
+        "uptake_restored": _uptake_restored(scans.before, scans.on),
+        "dosimetric_threshold": dose.threshold,
+        "treated": dose.activity > 0,
+        "blood_dose_ok": dose.activity <= max_activity_blood_mbq(blood_gy_per_gbq),
+        "response": resp.best <= RESPONSES.index("PR"),
+        "complete_response": resp.best == RESPONSES.index("CR"),
+        "progression": resp.progressed,
     }
+
+
+def _lesions_table(c: _Chunk) -> dict[str, np.ndarray]:
+    """The chunk's lesions table: one value per present lesion and column."""
+    pat, scans, dose, rb = c.baseline.patients, c.scans, c.dose, c.radiobiology
     p_idx, l_idx = np.nonzero(pat.present)
-    lesions = {
-        "arm": np.full(p_idx.size, arm.name),
-        "patient": index[p_idx],
+    return {
+        "arm": np.full(p_idx.size, c.arm),
+        "patient": c.index[p_idx],
         "lesion": l_idx.astype(np.int16),
         "site": np.asarray(LESION_SITES)[pat.site[p_idx, l_idx]],
         "mass_g": pat.mass_g[p_idx, l_idx],
-        "uptake_pct_ia_per_g_on_drug": kin.pct_ia_per_g[p_idx, l_idx],
-        "visible_before_drug": vis_pre[p_idx, l_idx],
-        "visible_on_drug": vis_tx[p_idx, l_idx],
-        "gy_per_gbq": gy_per_gbq[p_idx, l_idx],
-        "dose_gy": dose[p_idx, l_idx],
-        "bed_gy": bed[p_idx, l_idx],
-        "tcp": tcp[p_idx, l_idx],
-        "controlled": controlled[p_idx, l_idx],
+        "uptake_pct_ia_per_g_on_drug": scans.kinetics.pct_ia_per_g[p_idx, l_idx],
+        "visible_before_drug": scans.before[p_idx, l_idx],
+        "visible_on_drug": scans.on[p_idx, l_idx],
+        "gy_per_gbq": dose.gy_per_gbq[p_idx, l_idx],
+        "dose_gy": dose.dose[p_idx, l_idx],
+        "bed_gy": rb.bed[p_idx, l_idx],
+        "tcp": rb.tcp[p_idx, l_idx],
+        "controlled": rb.controlled[p_idx, l_idx],
     }
-    return {"patients": patients, "lesions": lesions}
+
+
+def simulate_chunk(
+    spec: TrialSpec, arm_index: int, blocks: range
+) -> dict[str, dict[str, np.ndarray]]:
+    """Simulate arm `arm_index` for the patients of `blocks`: column arrays of two tables.
+
+    Returns ``{"patients": {column: (n,) array}, "lesions": {column: (k,) array}}``;
+    every value depends only on the spec, the arm and the patient's block (not on
+    which blocks share the chunk). The steps are those of the module docstring.
+    """
+    ctx = _context(spec.simulation.variant, spec.simulation.parameter_set())
+    arm = spec.arms[arm_index]
+    stream = arm_index if spec.design == "parallel" else 0
+    base, index = _enrol(spec, ctx, stream, blocks)
+    pat = base.patients
+    uptake = _arm_uptake(ctx, arm, base, spec.simulation.network)
+    scans = _arm_scans(ctx, pat, arm, uptake)
+    dose = _arm_dose(pat, arm, scans)
+    rb = _radiobiology(ctx, pat, scans.kinetics, dose.dose)
+    response = _Response(*_response(pat, rb.bed, rb.controlled, ctx.recist))
+    chunk = _Chunk(arm.name, index, base, uptake, scans, dose, rb, response)
+    return {"patients": _patients_table(chunk), "lesions": _lesions_table(chunk)}

@@ -123,6 +123,91 @@ def chunk_blocks(n: int, workers: int, chunk_size: int | None) -> int:
     return max(1, min(MAX_CHUNK_BLOCKS, math.ceil(blocks / (4 * workers))))
 
 
+#: One chunk's arguments of :func:`_task`: spec, arm, first and stop block, out, chunk.
+_Task = tuple[dict[str, Any], int, int, int, str | None, int]
+
+
+def _new_manifest(spec: TrialSpec, engine: Engine, per_chunk: int) -> dict[str, Any]:
+    """The manifest of a run that starts now (a resumed run keeps parts of its own)."""
+    return {
+        "trial": spec.name,
+        "rairlab_version": __version__,
+        "spec_sha256": spec.fingerprint(),
+        "seed": spec.seed,
+        "parameters": _parameters_manifest(spec),
+        "block_size": BLOCK,
+        "chunk_blocks": per_chunk,
+        "engine": engine.name,
+        "workers": engine.workers,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "status": "running",
+    }
+
+
+def _pending_tasks(
+    spec: TrialSpec, run: RunDir, engine: Engine, per_chunk: int
+) -> tuple[list[_Task], int]:
+    """The tasks of the chunks not written yet, and the number of chunks in all."""
+    blocks = math.ceil(spec.population.n / BLOCK)
+    chunks = [(b, min(b + per_chunk, blocks)) for b in range(0, blocks, per_chunk)]
+    # workers on this machine write their chunks themselves (no tables shipped back)
+    shared = str(run.path.resolve()) if engine.shares_files else None
+    tasks = [
+        (spec.model_dump(mode="json"), a, first, stop, shared, first // per_chunk)
+        for a in range(len(spec.arms))
+        for first, stop in chunks
+        if not run.has_chunk(a, first // per_chunk)
+    ]
+    return tasks, len(spec.arms) * len(chunks)
+
+
+def _run_tasks(
+    engine: Engine,
+    run: RunDir,
+    tasks: list[_Task],
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> float:
+    """Run `tasks` on `engine`, writing the tables workers return; the chunks' seconds."""
+    done = total - len(tasks)
+    compute = 0.0
+    if progress:
+        progress(done, total)
+    for (_, arm, _, _, _, chunk), result in engine.run(_task, tasks):
+        if "tables" in result:
+            run.write_chunk(arm, chunk, result["tables"])
+        compute += result["seconds"]
+        done += 1
+        if progress:
+            progress(done, total)
+    return compute
+
+
+def _finish_manifest(
+    run: RunDir, manifest: dict[str, Any], engine: Engine, chunks: int, t0: float, compute: float
+) -> None:
+    """Mark the run complete, adding this session's timings to those of earlier ones."""
+    timings = dict(manifest.get("timings") or {})
+    timings.setdefault("runs", []).append(
+        {
+            "engine": engine.name,
+            "workers": engine.workers,
+            "chunks": chunks,
+            "wall_seconds": round(time.perf_counter() - t0, 3),
+            "chunk_seconds": round(compute, 3),
+        }
+    )
+    run.update_manifest(
+        status="complete",
+        timings=timings,
+        finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        engine=engine.name,
+        workers=engine.workers,
+    )
+
+
 def run_trial(
     spec: TrialSpec,
     out: str | Path,
@@ -158,65 +243,14 @@ def run_trial(
     check_against_data(spec)
     run = RunDir(out)
     per_chunk = chunk_blocks(spec.population.n, engine.workers, chunk_size)
-    blocks = math.ceil(spec.population.n / BLOCK)
-    manifest: dict[str, Any] = {
-        "trial": spec.name,
-        "rairlab_version": __version__,
-        "spec_sha256": spec.fingerprint(),
-        "seed": spec.seed,
-        "parameters": _parameters_manifest(spec),
-        "block_size": BLOCK,
-        "chunk_blocks": per_chunk,
-        "engine": engine.name,
-        "workers": engine.workers,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "status": "running",
-    }
-    manifest = run.prepare(spec, manifest, resume)
+    manifest = run.prepare(spec, _new_manifest(spec, engine, per_chunk), resume)
     per_chunk = int(manifest["chunk_blocks"])  # a resumed run keeps its chunks
-    chunks = [(b, min(b + per_chunk, blocks)) for b in range(0, blocks, per_chunk)]
-    # workers on this machine write their chunks themselves (no tables shipped back)
-    shared = str(run.path.resolve()) if engine.shares_files else None
-    tasks = [
-        (spec.model_dump(mode="json"), a, first, stop, shared, first // per_chunk)
-        for a in range(len(spec.arms))
-        for first, stop in chunks
-        if not run.has_chunk(a, first // per_chunk)
-    ]
-    total = len(spec.arms) * len(chunks)
-    done = total - len(tasks)
+    tasks, total = _pending_tasks(spec, run, engine, per_chunk)
     t0 = time.perf_counter()
-    compute = 0.0
-    if progress:
-        progress(done, total)
-    for (_, arm, _, _, _, chunk), result in engine.run(_task, tasks):
-        if "tables" in result:
-            run.write_chunk(arm, chunk, result["tables"])
-        compute += result["seconds"]
-        done += 1
-        if progress:
-            progress(done, total)
+    compute = _run_tasks(engine, run, tasks, total, progress)
     summary = run.summarize(spec)
     write_json(run.path / "summary.json", summary)
-    timings = dict(manifest.get("timings") or {})
-    timings.setdefault("runs", []).append(
-        {
-            "engine": engine.name,
-            "workers": engine.workers,
-            "chunks": len(tasks),
-            "wall_seconds": round(time.perf_counter() - t0, 3),
-            "chunk_seconds": round(compute, 3),
-        }
-    )
-    run.update_manifest(
-        status="complete",
-        timings=timings,
-        finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        engine=engine.name,
-        workers=engine.workers,
-    )
-    result_out = TrialResult(summary)
-    result_out.path = run.path
-    return result_out
+    _finish_manifest(run, manifest, engine, len(tasks), t0, compute)
+    result = TrialResult(summary)
+    result.path = run.path
+    return result
