@@ -321,66 +321,84 @@ def calibrate(
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     run = Run(Path(out), problem, workers, resume)
     budget = int(max_evaluations or problem.fit.max_evaluations)
+    report = _Progress(_planned(problem, budget, draws, variants), progress)
+    t0 = time.perf_counter()
+    with _Evaluator(workers, problem) as ev:
+        states = _fit_starts(run, ev, budget, report.tick("fit"))
+        fit = _best([r for r in run.log.rows if r["phase"].startswith("start-")])
+        x, ll = np.asarray(fit["x"]), fit["loglik"]
+        explored = _explore(run, ev, x, ll, draws, report.tick("explore"))
+        # exploration may find a better point than the optimizer: variants are scored there
+        best = _best([r for r in run.log.rows if r["variant"] is None])
+        x, ll = np.asarray(best["x"]), best["loglik"]
+        var = _variants(run, ev, x, ll, report.tick("variants")) if variants else []
+    seconds = time.perf_counter() - t0
+    result = calibration_result(problem, run.manifest, run.log.rows, states, explored, var, workers)
+    result["manifest"] = _finished_manifest(run.manifest, workers, seconds)
+    _write_run(run.path, result)
+    return result
+
+
+def _planned(problem: Problem, budget: int, draws: int, variants: bool) -> dict[str, int]:
+    """Evaluations planned per phase: every start's budget, the exploration, the variants."""
     n_variant_options = _count_variant_options()
-    planned = {
+    return {
         "fit": budget * problem.fit.starts,
         "explore": 2 * problem.dimension + draws,
         "variants": n_variant_options * (1 + problem.fit.variant_generations * problem.fit.popsize)
         if variants
         else 0,
     }
-    t0 = time.perf_counter()
-    with _Evaluator(workers, problem) as ev:
-        done = {"fit": 0}
 
-        def tick_for(phase: str) -> Callable[[int], None]:
-            done.setdefault(phase, 0)
 
-            def tick(k: int) -> None:
-                done[phase] += k
-                if progress:
-                    progress(phase, min(done[phase], planned[phase]), planned[phase])
+class _Progress:
+    """Evaluations done per phase, reported to `progress` with the number planned."""
 
-            return tick
+    def __init__(
+        self, planned: Mapping[str, int], progress: Callable[[str, int, int], None] | None
+    ) -> None:
+        self.planned = planned
+        self.progress = progress
+        self.done = dict.fromkeys(planned, 0)
 
-        states = []
-        for s, x0 in enumerate(_starts(problem)):
-            es = _optimize(
-                run,
-                ev,
-                f"start-{s}",
-                x0,
-                problem.fit.sigma0,
-                problem.fit.seed + s,
-                budget,
-                None,
-                tick_for("fit"),
-            )
-            states.append(es)
-        fit_rows = [r for r in run.log.rows if r["phase"].startswith("start-")]
-        best_row = _best(fit_rows)
-        explored = _explore(
-            run, ev, np.asarray(best_row["x"]), best_row["loglik"], draws, tick_for("explore")
-        )
-        # exploration may find a better point than the optimizer: variants are scored there
-        best_row = _best([r for r in run.log.rows if r["variant"] is None])
-        best = np.asarray(best_row["x"])
-        var = _variants(run, ev, best, best_row["loglik"], tick_for("variants")) if variants else []
-    seconds = time.perf_counter() - t0
-    result = calibration_result(problem, run.manifest, run.log.rows, states, explored, var, workers)
-    timings: dict[str, Any] = dict(run.manifest.get("timings") or {})
+    def tick(self, phase: str) -> Callable[[int], None]:
+        """The callback that counts `k` more evaluations of `phase`."""
+
+        def tick(k: int) -> None:
+            self.done[phase] += k
+            if self.progress:
+                planned = self.planned[phase]
+                self.progress(phase, min(self.done[phase], planned), planned)
+
+        return tick
+
+
+def _fit_starts(run: Run, ev: _Evaluator, budget: int, tick: Callable[[int], None]) -> list[Any]:
+    """One CMA-ES run per start (the prior, then points drawn inside the bounds)."""
+    fit = run.problem.fit
+    return [
+        _optimize(run, ev, f"start-{s}", x0, fit.sigma0, fit.seed + s, budget, None, tick)
+        for s, x0 in enumerate(_starts(run.problem))
+    ]
+
+
+def _finished_manifest(manifest: Mapping[str, Any], workers: int, seconds: float) -> dict[str, Any]:
+    """The run's manifest marked complete, this run's workers and wall time added to its timings."""
+    timings: dict[str, Any] = dict(manifest.get("timings") or {})
     timings.setdefault("runs", []).append({"workers": workers, "wall_seconds": round(seconds, 1)})
-    result["manifest"] = {
-        **run.manifest,
+    return {
+        **manifest,
         "status": "complete",
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "timings": timings,
     }
-    write_json(run.path / "manifest.json", result["manifest"])
-    write_json(run.path / "calibration.json", result)
 
-    write_fitted(run.path / "fitted.yaml", result)
-    return result
+
+def _write_run(path: Path, result: Mapping[str, Any]) -> None:
+    """Write the result's manifest.json, calibration.json and fitted.yaml into the run directory."""
+    write_json(path / "manifest.json", result["manifest"])
+    write_json(path / "calibration.json", result)
+    write_fitted(path / "fitted.yaml", result)
 
 
 def _count_variant_options() -> int:

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from scipy.stats import binom, chi2
 
 from rairlab._io import write_text
-from rairlab.calibration._problem import Problem
+from rairlab.calibration._problem import FittedParameter, Problem
 from rairlab.cohort import wilson
 
 __all__ = [
@@ -195,33 +195,67 @@ def calibration_result(
     ll = np.array([r["loglik"] for r in cand])
     b = int(np.argmax(ll))
     best_ll = float(ll[b])
+    # the likelihood-ratio set; prediction profile likelihood: scalar prediction, df = 1
     one = ll >= best_ll - confidence_threshold(1)
-    members_idx = np.flatnonzero(one)  # prediction profile likelihood: scalar prediction, df = 1
-    prior = problem.prior()
+    members = [cand[i]["simulated"] for i in np.flatnonzero(one)]
     sd = np.asarray(explored["curvature_sd"], dtype=float)
-    params = []
-    for j, p in enumerate(problem.parameters):
-        lo_u, hi_u = (p.to_unbounded(v) for v in p.bounds)
-        lo, hi = float(X[one, j].min()), float(X[one, j].max())
-        w_lo, w_hi = X[b, j] - Z95 * sd[j], X[b, j] + Z95 * sd[j]
-        span = IDENTIFIED_FRACTION * (hi_u - lo_u)
-        params.append(
-            {
-                "name": p.name,
-                "scale": p.scale,
-                "bounds": list(p.bounds),
-                "prior": prior[p.name],
-                "value": p.to_natural(X[b, j]),
-                # the wider of the evaluated profile range and the local (Wald) interval
-                "ci95": [p.to_natural(min(lo, w_lo)), p.to_natural(max(hi, w_hi))],
-                "profile95": [p.to_natural(lo), p.to_natural(hi)],
-                "wald95": [p.to_natural(w_lo), p.to_natural(w_hi)],
-                "curvature_sd_scaled": round(float(sd[j]), 4),
-                "identified": bool(hi - lo < span and 2 * Z95 * sd[j] < span),
-                "at_bound": bool(min(X[b, j] - lo_u, hi_u - X[b, j]) < 1e-6),
-                "why": p.why,
-            }
-        )
+    return {
+        "research_use_only": True,
+        "loglik": round(best_ll, 3),
+        "n_parameters": problem.dimension,
+        "n_targets": len(problem.targets),
+        "n_evaluations": len(cand),
+        "aic": round(2 * problem.dimension - 2 * best_ll, 3),
+        "parameters": _parameter_intervals(problem, X, b, one, sd),
+        "starts": _start_summaries(problem, cand, states),
+        "confidence_set": _confidence_set(problem, X, ll, one, explored["curvature_sd"]),
+        **assess(problem, members, cand[b]["simulated"], [r["simulated"] for r in cand]),
+        "variants": list(variants),
+        "workers": workers,
+        "printed_n": problem.printed_n,
+    }
+
+
+def _parameter_intervals(
+    problem: Problem, X: Array, b: int, one: NDArray[np.bool_], sd: Array
+) -> list[dict[str, Any]]:
+    """Per parameter: its best value (row `b`), intervals over the set `one`, identifiability."""
+    prior = problem.prior()
+    return [
+        _parameter_interval(p, X[one, j], X[b, j], float(sd[j]), prior[p.name])
+        for j, p in enumerate(problem.parameters)
+    ]
+
+
+def _parameter_interval(
+    p: FittedParameter, members: Array, best: float, sd: float, prior: float
+) -> dict[str, Any]:
+    """One parameter's profile, Wald and reported (the wider) 95% intervals, in natural units."""
+    lo_u, hi_u = (p.to_unbounded(v) for v in p.bounds)
+    lo, hi = float(members.min()), float(members.max())
+    w_lo, w_hi = best - Z95 * sd, best + Z95 * sd
+    span = IDENTIFIED_FRACTION * (hi_u - lo_u)
+    return {
+        "name": p.name,
+        "scale": p.scale,
+        "bounds": list(p.bounds),
+        "prior": prior,
+        "value": p.to_natural(best),
+        # the wider of the evaluated profile range and the local (Wald) interval
+        "ci95": [p.to_natural(min(lo, w_lo)), p.to_natural(max(hi, w_hi))],
+        "profile95": [p.to_natural(lo), p.to_natural(hi)],
+        "wald95": [p.to_natural(w_lo), p.to_natural(w_hi)],
+        "curvature_sd_scaled": round(sd, 4),
+        "identified": bool(hi - lo < span and 2 * Z95 * sd < span),
+        "at_bound": bool(min(best - lo_u, hi_u - best) < 1e-6),
+        "why": p.why,
+    }
+
+
+def _start_summaries(
+    problem: Problem, cand: Sequence[Mapping[str, Any]], states: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """Per CMA-ES start: its evaluations, best log-likelihood and values, and why it stopped."""
     starts = []
     for s, es in enumerate(states):
         srows = [r for r in cand if r["phase"] == f"start-{s}"]
@@ -235,31 +269,23 @@ def calibration_result(
                 "stop": {str(k): str(v) for k, v in (es.stop() or {}).items()},
             }
         )
-    members = [cand[i]["simulated"] for i in members_idx]
-    table = assess(problem, members, cand[b]["simulated"], [r["simulated"] for r in cand])
+    return starts
+
+
+def _confidence_set(
+    problem: Problem, X: Array, ll: Array, one: NDArray[np.bool_], curvature_sd: Any
+) -> dict[str, Any]:
+    """The likelihood-ratio set `one`: its size, threshold and the members spanning it."""
+    members_idx = np.flatnonzero(one)
     keep = [int(members_idx[i]) for i in _spanning(X[members_idx], ll[members_idx])]
     return {
-        "research_use_only": True,
-        "loglik": round(best_ll, 3),
-        "n_parameters": problem.dimension,
-        "n_targets": len(problem.targets),
-        "n_evaluations": len(cand),
-        "aic": round(2 * problem.dimension - 2 * best_ll, 3),
-        "parameters": params,
-        "starts": starts,
-        "confidence_set": {
-            "level": LEVEL,
-            "profile_members": int(one.sum()),
-            "threshold": round(confidence_threshold(1), 3),
-            "curvature_sd": explored["curvature_sd"],
-            "members": [
-                {"loglik": round(float(ll[i]), 3), "values": problem.to_natural(X[i])} for i in keep
-            ],
-        },
-        **table,
-        "variants": list(variants),
-        "workers": workers,
-        "printed_n": problem.printed_n,
+        "level": LEVEL,
+        "profile_members": int(one.sum()),
+        "threshold": round(confidence_threshold(1), 3),
+        "curvature_sd": curvature_sd,
+        "members": [
+            {"loglik": round(float(ll[i]), 3), "values": problem.to_natural(X[i])} for i in keep
+        ],
     }
 
 

@@ -126,11 +126,7 @@ def simulate(
     if seed < 0:
         raise InvalidValueError("--seed", seed, "a whole number >= 0")
     tsh = None if tsh is None else parse_tsh(tsh)
-    n_population = None if population_text is None else _population_size(population_text)
-    if n_population is not None and (knockout or overexpress):
-        raise InvalidValueError(
-            "--population", population_text, "no --knockout or --overexpress with it"
-        )
+    n_population = _population_option(population_text, bool(knockout or overexpress))
     model = compile_model(variant or None)
     drugs = [parse_drug_item(d) for d in drug]
     kw: dict[str, Any] = {
@@ -141,9 +137,27 @@ def simulate(
         "overexpress": overexpress,
     }
     cond = conditions(model, 1, drugs=drugs, **kw)
+    data = _steady_state(model, cond)
+    if n_population is not None:
+        data["population"] = _population(model, n_population, seed, genotype, drugs, kw)
+    if time_course_days is not None:
+        data["time_course"] = _time_course(model, cond, kw, time_course_days)
+    emit(data, as_json, lambda console: _render(data, time_course_days, console))
+
+
+def _population_option(text: str | None, perturbed: bool) -> int | None:
+    """The --population size, if given (never with a knockout or an overexpressed node)."""
+    n_population = None if text is None else _population_size(text)
+    if n_population is not None and perturbed:
+        raise InvalidValueError("--population", text, "no --knockout or --overexpress with it")
+    return n_population
+
+
+def _steady_state(model: Any, cond: Any) -> dict[str, Any]:
+    """One patient's steady state under `cond`: outputs, convergence, variant and every node."""
     # one patient: the NumPy path of the same algorithm spares loading the Numba kernels
     ss = steady_state(model, cond, engine="numpy")
-    data: dict[str, Any] = {
+    return {
         "outputs": {o: float(ss[o][0]) for o in OUTPUTS},
         "converged": bool(ss.converged[0]),
         "stable": bool(ss.stable[0]),
@@ -154,56 +168,64 @@ def simulate(
         "perturbations": list(cond.labels),
         "nodes": {n: float(v) for n, v in zip(model.node_ids, ss.x[0], strict=True)},
     }
-    if n_population is not None:
-        data["population"] = _population(model, n_population, seed, genotype, drugs, kw)
-    if time_course_days is not None:
-        untreated = steady_state(model, conditions(model, 1, **kw), engine="numpy")
-        hours = np.linspace(0.0, 24.0 * time_course_days, int(np.ceil(time_course_days)) * 4 + 1)
-        tc = time_course(model, cond, hours, untreated.x)
-        data["time_course"] = {
-            "days": (hours / 24.0).tolist(),
-            "completed": bool(tc.completed[0]),
-            "outputs": {o: tc[o][0].tolist() for o in OUTPUTS},
-        }
 
-    def render(console: Console) -> None:
-        default = " (the default model)" if data["variant_is_default"] else ""
-        table = Table(title=f"Network steady state (variant: {data['variant']}{default})")
-        table.add_column("output")
-        table.add_column("activity (0..1)", justify="right")
-        for name, value in data["outputs"].items():
-            table.add_row(name, f"{value:.3f}")
-        console.print(table)
-        for p in data["perturbations"]:
-            console.print(
-                f"- {p['kind']}: {p['name']}"
-                + ("" if p.get("modelled", True) else " (not modelled)")
-            )
+
+def _time_course(model: Any, cond: Any, kw: dict[str, Any], days: float) -> dict[str, Any]:
+    """The outputs over `days` under `cond`, from the steady state without drugs (4 a day)."""
+    untreated = steady_state(model, conditions(model, 1, **kw), engine="numpy")
+    hours = np.linspace(0.0, 24.0 * days, int(np.ceil(days)) * 4 + 1)
+    tc = time_course(model, cond, hours, untreated.x)
+    return {
+        "days": (hours / 24.0).tolist(),
+        "completed": bool(tc.completed[0]),
+        "outputs": {o: tc[o][0].tolist() for o in OUTPUTS},
+    }
+
+
+def _render(data: dict[str, Any], time_course_days: float | None, console: Console) -> None:
+    """The steady-state table, perturbations and switches, then the population and time course."""
+    console.print(_steady_state_table(data))
+    for p in data["perturbations"]:
         console.print(
-            "Variant switches: "
-            + ", ".join(
-                f"{v['option']}" + (" (default)" if v["default"] else " (chosen)")
-                for v in data["variant_settings"].values()
-            )
+            f"- {p['kind']}: {p['name']}" + ("" if p.get("modelled", True) else " (not modelled)")
         )
-        if not data["converged"]:
-            console.print(f"[red]not converged (residual {data['residual']:.2e})[/red]")
-        if "population" in data:
-            pop = data["population"]
-            ptable = Table(
-                title=f"{pop['n']:,} virtual patients (seed {pop['seed']}; population spec "
-                "uncalibrated)"
-            )
-            for col in ("output", "median", "10th pct", "90th pct"):
-                ptable.add_column(col, justify="left" if col == "output" else "right")
-            for name, q in pop["outputs"].items():
-                ptable.add_row(name, f"{q['median']:.3f}", f"{q['p10']:.3f}", f"{q['p90']:.3f}")
-            console.print(ptable)
-        if "time_course" in data:
-            uptake = data["time_course"]["outputs"]["iodide_uptake"]
-            console.print(
-                f"time course over {time_course_days:g} days: iodide_uptake "
-                f"{uptake[0]:.3f} -> {uptake[-1]:.3f}"
-            )
+    console.print(
+        "Variant switches: "
+        + ", ".join(
+            f"{v['option']}" + (" (default)" if v["default"] else " (chosen)")
+            for v in data["variant_settings"].values()
+        )
+    )
+    if not data["converged"]:
+        console.print(f"[red]not converged (residual {data['residual']:.2e})[/red]")
+    if "population" in data:
+        console.print(_population_table(data["population"]))
+    if "time_course" in data:
+        uptake = data["time_course"]["outputs"]["iodide_uptake"]
+        console.print(
+            f"time course over {time_course_days:g} days: iodide_uptake "
+            f"{uptake[0]:.3f} -> {uptake[-1]:.3f}"
+        )
 
-    emit(data, as_json, render)
+
+def _steady_state_table(data: dict[str, Any]) -> Table:
+    """The output activities at steady state, titled with the model variant."""
+    default = " (the default model)" if data["variant_is_default"] else ""
+    table = Table(title=f"Network steady state (variant: {data['variant']}{default})")
+    table.add_column("output")
+    table.add_column("activity (0..1)", justify="right")
+    for name, value in data["outputs"].items():
+        table.add_row(name, f"{value:.3f}")
+    return table
+
+
+def _population_table(pop: dict[str, Any]) -> Table:
+    """Median, 10th and 90th percentile of each output over the virtual patients."""
+    table = Table(
+        title=f"{pop['n']:,} virtual patients (seed {pop['seed']}; population spec uncalibrated)"
+    )
+    for col in ("output", "median", "10th pct", "90th pct"):
+        table.add_column(col, justify="left" if col == "output" else "right")
+    for name, q in pop["outputs"].items():
+        table.add_row(name, f"{q['median']:.3f}", f"{q['p10']:.3f}", f"{q['p90']:.3f}")
+    return table
