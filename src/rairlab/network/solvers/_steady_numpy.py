@@ -106,11 +106,10 @@ def _line_search(
 
 
 def _solve_loop(
-    model: CompiledModel, cond: Conditions, x: Array, comp: tuple[int, ...], tol: float,
-    max_iter: int,
+    model: CompiledModel, cond: Conditions, params: tuple[Array, ...], x: Array,
+    comp: tuple[int, ...], tol: float, max_iter: int,
 ) -> int:  # fmt: skip
     """Solve the feedback loop `comp` in place in x; return the iterations used."""
-    params = edge_parameters(model, cond)
     active = np.arange(x.shape[0])
     it = 0
     while active.size and it < max_iter:
@@ -139,7 +138,7 @@ def solve(
     is_loop = _program.graph(model).comp_loop
     for comp, loop in zip(model.components, is_loop, strict=True):
         if loop:
-            iterations = max(iterations, _solve_loop(model, cond, x, comp, tol, max_iter))
+            iterations = max(iterations, _solve_loop(model, cond, params, x, comp, tol, max_iter))
         else:
             x[:, comp[0]] = _node_value(model, cond, params, x, comp[0])
     residual = np.zeros(x.shape[0])
